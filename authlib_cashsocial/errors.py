@@ -1,0 +1,186 @@
+"""Errors raised by authlib-cashsocial.
+
+Every error subclasses :class:`CashSocialError`, itself a subclass of Authlib's
+``OAuthError``, so ``except OAuthError`` written for other providers still
+catches them. Each carries an OAuth-style ``error`` code and a human
+``description``; neither ever contains ``app_secret``, ``auth_key`` or
+``access_token`` values, and neither does any chained ``__cause__`` or
+``__context__``.
+
+The hierarchy::
+
+    authlib OAuthError
+    └── CashSocialError
+        ├── ConfigurationError          (also a ValueError) a setting is wrong or missing
+        ├── CallbackError               the callback request cannot be used
+        │   ├── MissingAuthKeyError     no usable ``auth_key`` in the callback
+        │   └── PendingLoginError       no matching pending login: forged, replayed, stale
+        ├── ProviderError               the site answered with an error of its own
+        │   ├── ClientCredentialsError  ``app_id`` or ``app_secret`` rejected
+        │   ├── AuthKeyRejectedError    ``auth_key`` unknown, used or replaced
+        │   └── AccessTokenInvalidError ``access_token`` unknown
+        │       └── AccessTokenExpiredError  ``access_token`` too old
+        ├── ProviderUnavailableError    unreachable, HTML page, 5xx
+        │   └── ProviderTimeoutError    no answer within ``timeout``
+        └── UnexpectedResponseError     an answer of the wrong shape
+"""
+
+from __future__ import annotations
+
+from authlib.integrations.base_client import OAuthError
+
+__all__ = [
+    "AccessTokenExpiredError",
+    "AccessTokenInvalidError",
+    "AuthKeyRejectedError",
+    "CallbackError",
+    "CashSocialError",
+    "ClientCredentialsError",
+    "ConfigurationError",
+    "MissingAuthKeyError",
+    "PendingLoginError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+    "UnexpectedResponseError",
+]
+
+
+def _scrub(text: str) -> str:
+    # Imported late: redact reads the parameter names from provider, which
+    # itself raises ConfigurationError.
+    from .redact import redact_text
+
+    return redact_text(text)
+
+
+class CashSocialError(OAuthError):  # type: ignore[misc]
+    """Base of every error this package raises.
+
+    Example::
+
+        try:
+            token = client.fetch_token(authorization_response=callback_url)
+        except authlib_cashsocial.CashSocialError as exc:
+            log.warning("login failed: %s (%s)", exc.error, exc.description)
+    """
+
+    error = "cashsocial_error"
+    description = "Cash Social login failed."
+
+    def __init__(self, description: str | None = None, *, error: str | None = None):
+        # Descriptions may quote URLs or provider text: scrub them once, here.
+        if description is not None:
+            description = _scrub(description)
+        super().__init__(error=error, description=description)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} error={self.error!r}>"
+
+
+class ConfigurationError(CashSocialError, ValueError):
+    """A setting is missing or wrong; ``option`` names the one to fix.
+
+    Example::
+
+        >>> from authlib_cashsocial.provider import Endpoints
+        >>> Endpoints.from_base_url("http://example.com")
+        Traceback (most recent call last):
+        ...
+        authlib_cashsocial.errors.ConfigurationError: invalid_configuration: ...
+    """
+
+    error = "invalid_configuration"
+
+    def __init__(self, description: str, *, option: str) -> None:
+        self.option = option
+        super().__init__(description)
+
+
+class CallbackError(CashSocialError):
+    """The request that reached the App Redirect URL cannot be used."""
+
+    error = "invalid_callback"
+    description = "The login callback is not usable."
+
+
+class MissingAuthKeyError(CallbackError):
+    """The callback carries no usable ``auth_key`` (missing, empty, too long,
+    or not the plain token the site issues). Nothing was sent to the site."""
+
+    error = "missing_auth_key"
+    description = "The callback has no usable auth_key parameter."
+
+
+class PendingLoginError(CallbackError):
+    """No pending login in this browser session matches the callback: it was
+    forged, replayed, or arrived after ``login_timeout``. Nothing was sent."""
+
+    error = "mismatching_state"
+    description = "No login was started from this browser session, or it expired."
+
+
+class ProviderError(CashSocialError):
+    """The site answered ``{"error": true, "message": ...}``.
+
+    ``message`` keeps the site's text (often translated into the site's
+    language), so an unknown error can be shown or logged as the site said it.
+    """
+
+    error = "provider_error"
+
+    def __init__(self, message: str, description: str | None = None) -> None:
+        self.message = _scrub(message)
+        super().__init__(description or f"The site answered: {self.message}")
+
+
+class ClientCredentialsError(ProviderError):
+    """The site rejected the app's credentials; ``option`` says which one
+    (``client_id`` for ``app_id``, ``client_secret`` for ``app_secret``)."""
+
+    error = "invalid_client"
+
+    def __init__(self, message: str, *, option: str, description: str) -> None:
+        self.option = option
+        super().__init__(message, description)
+
+
+class AuthKeyRejectedError(ProviderError):
+    """The site does not know the ``auth_key``: already used, replaced by a
+    newer login of the same user, or never issued. Start the login again."""
+
+    error = "invalid_grant"
+
+
+class AccessTokenInvalidError(ProviderError):
+    """The site does not know the ``access_token``. Log the user in again."""
+
+    error = "invalid_token"
+
+
+class AccessTokenExpiredError(AccessTokenInvalidError):
+    """The ``access_token`` is past its lifetime (stock Sngine: 60 seconds).
+    There is no refresh token: log the user in again."""
+
+    error = "token_expired"
+
+
+class ProviderUnavailableError(CashSocialError):
+    """The site could not be used right now: no connection, a 5xx status, or
+    an HTML page where the API should answer (site offline, maintenance, this
+    server's IP banned, or a base URL that is not an Sngine site)."""
+
+    error = "temporarily_unavailable"
+
+
+class ProviderTimeoutError(ProviderUnavailableError):
+    """The site did not answer within ``timeout`` seconds."""
+
+    error = "timeout"
+
+
+class UnexpectedResponseError(CashSocialError):
+    """The site answered with something this package cannot read: not JSON,
+    or JSON of the wrong shape (``[]``, a token that is not a string, ...)."""
+
+    error = "invalid_response"

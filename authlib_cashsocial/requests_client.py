@@ -1,0 +1,85 @@
+"""The requests client: Authlib's ``OAuth2Session`` speaking Sngine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oidc.core import UserInfo
+
+from .client_base import CashSocialClientMixin
+from .compliance import transport_error
+from .errors import CashSocialError
+
+__all__ = ["CashSocialSession"]
+
+
+class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[misc]
+    """A ``requests`` session for one Sngine app, built on Authlib's
+    ``OAuth2Session``.
+
+    Options (keyword-only, besides ``OAuth2Session``'s own): ``base_url``,
+    ``token_method`` (``auto``/``post``/``get``), ``token_lifetime``,
+    ``timeout``, ``allow_insecure``, ``uploads_url``; ``app_id`` and
+    ``app_secret`` are aliases of the first two arguments.
+
+    Example::
+
+        session = CashSocialSession(APP_ID, APP_SECRET)
+        url, state = session.create_authorization_url()   # send the user there
+        # ... the site redirects to your App Redirect URL with ?auth_key=...
+        session.fetch_token(authorization_response=request_url)
+        profile = session.userinfo()   # {"sub": "123", "name": ..., ...}
+    """
+
+    def __init__(
+        self, client_id: str | None = None, client_secret: str | None = None, **kwargs: Any
+    ) -> None:
+        fix = self._compliance_from(client_id, client_secret, kwargs)
+        kwargs.setdefault("default_timeout", fix.settings.timeout)
+        OAuth2Session.__init__(self, **self._authlib_kwargs(fix, kwargs))
+        self.compliance = fix
+        fix(self)
+
+    def fetch_token(  # type: ignore[override]
+        self,
+        url: str | None = None,
+        *,
+        auth_key: str | None = None,
+        authorization_response: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Exchange an ``auth_key`` (or the callback URL that carries it) for
+        an access token: ``{"access_token", "token_type", "expires_in",
+        "expires_at"}``."""
+        params = self._exchange_params(url, auth_key, authorization_response, kwargs)
+        return self.compliance.token_exchange(
+            lambda method: OAuth2Session.fetch_token(self, method=method, **params)
+        )
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        withhold_token: bool = False,
+        auth: Any = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        self._check_token(withhold_token=withhold_token, default_auth=auth is None)
+        failure: CashSocialError
+        try:
+            return super().request(  # type: ignore[no-any-return]
+                method, url, withhold_token=withhold_token, auth=auth, **kwargs
+            )
+        except requests.Timeout as exc:
+            failure = transport_error(exc, timed_out=True)
+        except requests.RequestException as exc:
+            failure = transport_error(exc, timed_out=False)
+        # Raised here, outside the handler, so no exception quoting the URL
+        # is chained to it.
+        raise failure
+
+    def userinfo(self, **kwargs: Any) -> UserInfo:
+        """The signed-in user's normalized claims (see *Normalized claims*)."""
+        return self.compliance.userinfo_from_response(self.get(self.userinfo_url, **kwargs))

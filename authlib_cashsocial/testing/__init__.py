@@ -1,0 +1,55 @@
+"""A fake Sngine site for tests and demos: this project's, and yours.
+
+Example::
+
+    from authlib_cashsocial.testing import FakeProviderServer, ScriptedBrowser, seed_demo
+
+    with FakeProviderServer() as server:
+        app, (alice, *_) = seed_demo(server.fake, redirect_url="http://127.0.0.1/cb")
+        session = CashSocialSession(app.app_id, app.app_secret, base_url=server.base_url)
+        url, _ = session.create_authorization_url()
+        callback = ScriptedBrowser().log_in(url, username="alice", password="wonderland")
+        session.fetch_token(authorization_response=callback)
+
+With pytest, the ``cashsocial_provider`` fixture gives a running server.
+"""
+
+from __future__ import annotations
+
+from .browser import ScriptedBrowser
+from .fake import RELEASES, FakeApp, FakeClock, FakeSngine, FakeUser, RecordedRequest
+from .faults import (
+    Body,
+    CloseBeforeAnswer,
+    DropMidResponse,
+    ErrorBody,
+    Fault,
+    HTMLPage,
+    HugeBody,
+    JSONBody,
+    Slow,
+    Status,
+)
+from .server import FakeProviderServer, seed_demo
+
+__all__ = [
+    "RELEASES",
+    "Body",
+    "CloseBeforeAnswer",
+    "DropMidResponse",
+    "ErrorBody",
+    "FakeApp",
+    "FakeClock",
+    "FakeProviderServer",
+    "FakeSngine",
+    "FakeUser",
+    "Fault",
+    "HTMLPage",
+    "HugeBody",
+    "JSONBody",
+    "RecordedRequest",
+    "ScriptedBrowser",
+    "Slow",
+    "Status",
+    "seed_demo",
+]

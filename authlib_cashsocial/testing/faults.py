@@ -1,0 +1,152 @@
+"""Answers a broken or hostile Sngine site can give, for fault injection.
+
+Each fault replaces one answer of the fake provider and changes none of its
+state (an injected answer to ``api/authorize`` consumes no ``auth_key``).
+
+Example::
+
+    fake.inject("api/authorize", ErrorBody("Приложение отключено"))
+    fake.inject("api/get_user_info", HTMLPage(status=503), times=2)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Body",
+    "CloseBeforeAnswer",
+    "DropMidResponse",
+    "ErrorBody",
+    "Fault",
+    "HTMLPage",
+    "HugeBody",
+    "JSONBody",
+    "Slow",
+    "Status",
+]
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+_REASONS = {200: "OK", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+OFFLINE_PAGE = (
+    "<!DOCTYPE html><html><head><title>Under maintenance</title></head><body>"
+    "<h1>We'll be back soon</h1><p>The site is under maintenance.</p></body></html>"
+)
+
+
+def _status_line(status: int) -> str:
+    return f"{status} {_REASONS.get(status, 'Unknown')}"
+
+
+class Fault:
+    """One injected answer; subclasses write it as a WSGI response."""
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Body(Fault):
+    """Any body, status and content type: garbage, truncated JSON, ``[]``."""
+
+    content: bytes | str
+    content_type: str = "application/json; charset=utf-8"
+    status: int = 200
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        data = self.content.encode() if isinstance(self.content, str) else self.content
+        start_response(
+            _status_line(self.status),
+            [("Content-Type", self.content_type), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+
+def JSONBody(value: Any, *, status: int = 200) -> Body:  # noqa: N802 - reads as a class
+    """A JSON answer of any shape, such as ``{"user_info": []}``."""
+    return Body(json.dumps(value), status=status)
+
+
+def ErrorBody(message: Any, *, error: Any = True) -> Body:  # noqa: N802
+    """Sngine's error answer: HTTP 200 with ``{"error": …, "message": …}``."""
+    return JSONBody({"error": error, "message": message})
+
+
+def HTMLPage(*, status: int = 200) -> Body:  # noqa: N802
+    """The HTML page a site prints when offline or when it bans the caller."""
+    return Body(OFFLINE_PAGE, content_type="text/html; charset=utf-8", status=status)
+
+
+def Status(status: int) -> Body:  # noqa: N802
+    """A bare server error status with the front server's HTML page."""
+    return HTMLPage(status=status)
+
+
+@dataclass(frozen=True)
+class HugeBody(Fault):
+    """A body of ``size`` bytes, streamed in chunks (never held in memory)."""
+
+    size: int = 10 * 1024 * 1024
+    content_type: str = "application/json"
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(
+            "200 OK",
+            [("Content-Type", self.content_type), ("Content-Length", str(self.size))],
+        )
+        return self._chunks()
+
+    def _chunks(self) -> Iterator[bytes]:
+        chunk = b"[" + b"0," * 32767
+        sent = 0
+        while sent < self.size:
+            piece = chunk[: self.size - sent]
+            sent += len(piece)
+            yield piece
+
+
+@dataclass(frozen=True)
+class Slow(Fault):
+    """Wait ``seconds``, then give ``then`` (or, by default, the real answer)."""
+
+    seconds: float
+    then: Fault | None = None
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        raise NotImplementedError("the fake provider handles Slow itself")
+
+    def wait(self) -> None:
+        time.sleep(self.seconds)
+
+
+@dataclass(frozen=True)
+class CloseBeforeAnswer(Fault):
+    """Close the connection without sending a byte."""
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        # waitress closes the connection, silently, on a socket error raised
+        # before anything is written (log_socket_errors=False).
+        raise ConnectionAbortedError("fault injected: close before answering")
+
+
+@dataclass(frozen=True)
+class DropMidResponse(Fault):
+    """Send the headers and part of the body, then drop the connection."""
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", "200")]
+        )
+        return self._partial()
+
+    @staticmethod
+    def _partial() -> Iterator[bytes]:
+        yield b'{"access_token": "'
+        raise ConnectionAbortedError("fault injected: dropped mid-response")

@@ -1,0 +1,151 @@
+"""Serve the fake site over real loopback HTTP, with keep-alive connections."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from .fake import FakeApp, FakeSngine, FakeUser
+
+__all__ = ["FakeProviderServer", "seed_demo"]
+
+
+def seed_demo(fake: FakeSngine, *, redirect_url: str) -> tuple[FakeApp, list[FakeUser]]:
+    """Add the demo app and the demo members (one full profile, one sparse,
+    one with a non-Latin name) to ``fake``."""
+    app = fake.add_app(
+        FakeApp(
+            app_id="demo-app",
+            app_secret="demo-secret-0123456789abcdef",
+            redirect_url=redirect_url,
+            name="authlib-cashsocial demo",
+        )
+    )
+    users = [
+        fake.add_user(
+            FakeUser(
+                user_id=101,
+                user_name="alice",
+                password="wonderland",
+                email="alice@example.org",
+                firstname="Alice",
+                lastname="Liddell",
+                gender="female",
+                birthdate="1990-05-04",
+                picture="photos/2024/05/alice.jpg",
+                verified=True,
+                biography="Down the rabbit hole.",
+                website="https://alice.example.org",
+            )
+        ),
+        fake.add_user(
+            FakeUser(
+                user_id=102,
+                user_name="bob",
+                password="builder",
+                email="bob@example.org",
+                firstname="Bob",
+                gender=None,
+                birthdate="0000-00-00",
+            )
+        ),
+        fake.add_user(
+            FakeUser(
+                user_id=103,
+                user_name="olga",
+                password="privet",
+                email="olga@example.ru",
+                firstname="Ольга",
+                lastname="Петрова",
+                gender="Женский",
+                picture="photos/2023/01/olga.png",
+            )
+        ),
+    ]
+    return app, users
+
+
+class FakeProviderServer:
+    """Serve a :class:`FakeSngine` on a free loopback port, in a thread.
+
+    Uses waitress (the ``testing`` extra), which keeps HTTP/1.1 connections
+    alive as a real site's front server does.
+
+    Example::
+
+        with FakeProviderServer() as server:
+            app, (alice, *_) = seed_demo(server.fake, redirect_url="http://127.0.0.1/cb")
+            session = CashSocialSession(app.app_id, app.app_secret,
+                                        base_url=server.base_url)
+    """
+
+    def __init__(
+        self,
+        fake: FakeSngine | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+    ) -> None:
+        try:
+            from waitress import wasyncore
+            from waitress.server import create_server
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError(
+                "The fake provider needs waitress: pip install "
+                "'authlib-cashsocial[testing]'"
+            ) from exc
+        self.fake = fake if fake is not None else FakeSngine()
+        self._close_all = wasyncore.close_all
+        self._map: dict[Any, Any] = {}
+        self._server: Any = create_server(
+            self.fake,
+            map=self._map,
+            host=host,
+            port=port,
+            threads=threads,
+            log_socket_errors=False,
+            ident="Sngine-fake",
+        )
+        self._thread = threading.Thread(
+            target=self._server.run, name="cashsocial-fake-provider", daemon=True
+        )
+        self._started = False
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def base_url(self) -> str:
+        """The site's base URL, e.g. ``http://127.0.0.1:50123``."""
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def start(self) -> FakeProviderServer:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and close every connection, idle keep-alive ones too."""
+        if not self._started:
+            self._close_all(self._map)
+            return
+        # Closed from the server's own loop thread, which then finds nothing
+        # left to serve and returns.
+        self._server.trigger.pull_trigger(lambda: self._close_all(self._map))
+        self._thread.join(timeout=10)
+        self._server.task_dispatcher.shutdown()
+
+    def __enter__(self) -> FakeProviderServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,166 @@
+"""Turn Sngine's ``user_info`` row into OpenID Connect standard claims.
+
+Sngine sends a MySQL row: every value a string or null, relative upload paths,
+gender names that changed between releases. :func:`normalize_userinfo` returns
+Authlib's own :class:`~authlib.oidc.core.UserInfo` (a ``dict``) with the
+standard claim names, leaves out every empty value, and keeps the site's
+original row, untouched, under the ``user_info`` claim.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from authlib.oidc.core import UserInfo
+
+from .errors import UnexpectedResponseError
+from .provider import DEFAULT_BASE_URL, USERINFO_KEY, Endpoints
+
+__all__ = ["RAW_CLAIM", "normalize_userinfo"]
+
+#: The claim under which the site's original ``user_info`` row is kept.
+RAW_CLAIM = USERINFO_KEY
+
+# Sngine 2.x stores "male"/"female"/"other"; 3.x+ shows a display name from an
+# admin-editable, translated table. These are the spellings seen in the wild.
+_GENDERS = {
+    "male": "male",
+    "m": "male",
+    "man": "male",
+    "мужской": "male",
+    "мужчина": "male",
+    "female": "female",
+    "f": "female",
+    "woman": "female",
+    "женский": "female",
+    "женщина": "female",
+    "other": "other",
+    "другой": "other",
+}
+_NO_GENDER = frozenset({"n/a", "na", "none", "-", "0"})
+_MAX_CLAIM_LENGTH = 2048
+
+
+def _text(row: Mapping[str, Any], name: str) -> str | None:
+    """A field as stripped text, or None when null, empty or not text."""
+    value = row.get(name)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > _MAX_CLAIM_LENGTH:
+        return None
+    return value
+
+
+def _subject(row: Mapping[str, Any]) -> str:
+    user_id = _text(row, "user_id")
+    if user_id is None:
+        raise UnexpectedResponseError(
+            "The site's user_info has no usable user_id, so the user cannot be "
+            "identified."
+        )
+    return user_id
+
+
+def _gender(value: str | None) -> str | None:
+    if value is None or value.lower() in _NO_GENDER:
+        return None
+    return _GENDERS.get(value.lower(), value)
+
+
+def _birthdate(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:  # "0000-00-00", or anything else that is not a date
+        return None
+
+
+def _is_absolute(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
+def _picture(row: Mapping[str, Any], endpoints: Endpoints) -> str | None:
+    uploaded = _text(row, "user_picture")
+    shown = _text(row, "profile_picture")
+    if shown is not None and not _is_absolute(shown):
+        shown = None
+    if uploaded is None:
+        # 3.13+ gives the default avatar here; 2.x/3.0 always the default avatar.
+        return shown
+    if _is_absolute(uploaded):
+        return uploaded
+    # 3.13+ builds profile_picture from the real uploads base (CDN included).
+    if shown is not None and shown.endswith(uploaded.lstrip("/")):
+        return shown
+    return endpoints.uploads_url + uploaded.lstrip("/")
+
+
+def normalize_userinfo(
+    user_info: object,
+    *,
+    base_url: str | Endpoints = DEFAULT_BASE_URL,
+    uploads_url: str | None = None,
+) -> UserInfo:
+    """Map a site's ``user_info`` object to OpenID Connect standard claims.
+
+    ``base_url`` (or an :class:`~authlib_cashsocial.provider.Endpoints`) makes
+    relative picture paths and the profile URL absolute. Raises
+    :class:`~authlib_cashsocial.errors.UnexpectedResponseError` when the row is
+    not an object or has no ``user_id``.
+
+    Example::
+
+        >>> claims = normalize_userinfo(
+        ...     {"user_id": "7", "user_name": "anna", "user_firstname": "Анна",
+        ...      "user_lastname": None, "user_gender": "Female",
+        ...      "user_birthdate": "0000-00-00", "user_picture": "photos/a.jpg"},
+        ...     base_url="https://social.example",
+        ... )
+        >>> claims["sub"], claims["name"], claims["gender"], "birthdate" in claims
+        ('7', 'Анна', 'female', False)
+        >>> claims["picture"]
+        'https://social.example/content/uploads/photos/a.jpg'
+        >>> claims["user_info"]["user_lastname"] is None
+        True
+    """
+    if not isinstance(user_info, Mapping):
+        raise UnexpectedResponseError(
+            f"The site's user_info is a JSON {type(user_info).__name__}, "
+            "not an object."
+        )
+    endpoints = (
+        base_url
+        if isinstance(base_url, Endpoints)
+        else Endpoints.from_base_url(
+            base_url, uploads_url=uploads_url, allow_insecure=True
+        )
+    )
+    row = user_info
+    username = _text(row, "user_name")
+    given = _text(row, "user_firstname")
+    family = _text(row, "user_lastname")
+    full_name = " ".join(part for part in (given, family) if part) or username
+    claims: dict[str, Any] = {
+        "sub": _subject(row),
+        "preferred_username": username,
+        "name": full_name,
+        "given_name": given,
+        "family_name": family,
+        "email": _text(row, "user_email"),
+        "gender": _gender(_text(row, "user_gender")),
+        "birthdate": _birthdate(_text(row, "user_birthdate")),
+        "picture": _picture(row, endpoints),
+        "profile": endpoints.profile_url(username) if username else None,
+        "website": _text(row, "user_website"),
+    }
+    result = UserInfo({k: v for k, v in claims.items() if v is not None})
+    result[RAW_CLAIM] = dict(row)
+    return result
