@@ -39,12 +39,15 @@ class CashSocialClientMixin:
     client_id: str
     token: Any
     leeway: int
+    session: Any
 
-    @staticmethod
     def _compliance_from(
-        client_id: object, client_secret: object, kwargs: dict[str, Any]
+        self, client_id: object, client_secret: object, kwargs: dict[str, Any]
     ) -> ComplianceFix:
         """Pop our options from ``kwargs`` (the rest is the library's)."""
+        # Authlib's __del__ deletes self.session: it must exist even when a
+        # bad option stops __init__ before Authlib's own __init__ runs.
+        self.session = None
         fix = kwargs.pop("compliance", None)
         options = {name: kwargs.pop(name) for name in CLIENT_OPTIONS if name in kwargs}
         if isinstance(fix, ComplianceFix):

@@ -230,7 +230,8 @@ def error_from_message(message: object) -> ProviderError:
 
 def _describe(resp: HTTPResponse) -> str:
     content_type = resp.headers.get("content-type") or "no content type"
-    return f"HTTP {resp.status_code}, {content_type.split(';')[0]}, {len(resp.content)} bytes"
+    kind = content_type.split(";")[0]
+    return f"HTTP {resp.status_code}, {kind}, {len(resp.content)} bytes"
 
 
 def _looks_like_html(resp: HTTPResponse) -> bool:
@@ -276,12 +277,16 @@ def read_api_response(resp: HTTPResponse, *, what: str) -> dict[str, Any]:
         raise error_from_message(data.get(MESSAGE_KEY))
     if not 200 <= resp.status_code < 300:
         raise UnexpectedResponseError(
-            f"The site answered the {what} with an unexpected status ({_describe(resp)})."
+            f"The site answered the {what} with an unexpected status "
+            f"({_describe(resp)})."
         )
     if not isinstance(data, dict):
-        shape = "an empty list, as for a missing user" if data == [] else "not an object"
+        shape = (
+            "an empty list, as for a missing user" if data == [] else "not an object"
+        )
         raise UnexpectedResponseError(
-            f"The site answered the {what} with JSON that is {shape} ({_describe(resp)})."
+            f"The site answered the {what} with JSON that is {shape} "
+            f"({_describe(resp)})."
         )
     return data
 
@@ -355,7 +360,8 @@ class ComplianceFix:
         return (
             f"<ComplianceFix client_id={self.settings.client_id!r} "
             f"base_url={self.settings.endpoints.base_url!r} "
-            f"token_method={self.settings.token_method!r} placement={self._placement!r}>"
+            f"token_method={self.settings.token_method!r} "
+            f"placement={self._placement!r}>"
         )
 
     @property
@@ -377,7 +383,9 @@ class ComplianceFix:
         )
         session.token_endpoint_auth_method = self.auth_method_name
         session.token_auth.token_placement = "uri"
-        session.register_compliance_hook("access_token_response", self.fix_token_response)
+        session.register_compliance_hook(
+            "access_token_response", self.fix_token_response
+        )
         session.metadata.setdefault("token_endpoint", endpoints.token_url)
         session.metadata.setdefault("authorization_endpoint", endpoints.authorize_url)
         session.metadata.setdefault("userinfo_endpoint", endpoints.userinfo_url)

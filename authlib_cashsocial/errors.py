@@ -11,10 +11,10 @@ The hierarchy::
 
     authlib OAuthError
     └── CashSocialError
-        ├── ConfigurationError          (also a ValueError) a setting is wrong or missing
+        ├── ConfigurationError          a setting is wrong or missing (a ValueError)
         ├── CallbackError               the callback request cannot be used
         │   ├── MissingAuthKeyError     no usable ``auth_key`` in the callback
-        │   └── PendingLoginError       no matching pending login: forged, replayed, stale
+        │   └── PendingLoginError       no pending login matches: forged, replayed
         ├── ProviderError               the site answered with an error of its own
         │   ├── ClientCredentialsError  ``app_id`` or ``app_secret`` rejected
         │   ├── AuthKeyRejectedError    ``auth_key`` unknown, used or replaced

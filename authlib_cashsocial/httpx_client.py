@@ -38,7 +38,10 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
     """
 
     def __init__(
-        self, client_id: str | None = None, client_secret: str | None = None, **kwargs: Any
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
     ) -> None:
         fix = self._compliance_from(client_id, client_secret, kwargs)
         kwargs.setdefault("timeout", fix.settings.timeout)
@@ -46,7 +49,7 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
         self.compliance = fix
         fix(self)
 
-    def fetch_token(  # type: ignore[override]
+    def fetch_token(
         self,
         url: str | None = None,
         *,
@@ -60,7 +63,7 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
             lambda method: OAuth2Client.fetch_token(self, method=method, **params)
         )
 
-    def request(  # type: ignore[override]
+    def request(
         self,
         method: str,
         url: Any,
@@ -79,7 +82,9 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
 
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims."""
-        return self.compliance.userinfo_from_response(self.get(self.userinfo_url, **kwargs))
+        return self.compliance.userinfo_from_response(
+            self.get(self.userinfo_url, **kwargs)
+        )
 
 
 class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: ignore[misc]
@@ -93,7 +98,10 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
     """
 
     def __init__(
-        self, client_id: str | None = None, client_secret: str | None = None, **kwargs: Any
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
     ) -> None:
         fix = self._compliance_from(client_id, client_secret, kwargs)
         kwargs.setdefault("timeout", fix.settings.timeout)
@@ -101,7 +109,7 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
         self.compliance = fix
         fix(self)
 
-    async def fetch_token(  # type: ignore[override]
+    async def fetch_token(
         self,
         url: str | None = None,
         *,
@@ -115,7 +123,7 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
             lambda method: AsyncOAuth2Client.fetch_token(self, method=method, **params)
         )
 
-    async def request(  # type: ignore[override]
+    async def request(
         self,
         method: str,
         url: Any,

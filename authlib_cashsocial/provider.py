@@ -100,8 +100,10 @@ def _site_url(url: str, *, option: str, allow_insecure: bool) -> str:
             f"{option} must not carry a query, fragment or credentials: {url!r}.",
             option=option,
         )
-    if parts.scheme == "http" and not allow_insecure and not _is_loopback(
-        parts.hostname
+    if (
+        parts.scheme == "http"
+        and not allow_insecure
+        and not _is_loopback(parts.hostname)
     ):
         raise ConfigurationError(
             f"{option} {url!r} uses http://, which would send app_secret and "
@@ -145,8 +147,7 @@ class Endpoints:
             uploads = f"{base}/{UPLOADS_PATH}"
         else:
             uploads = (
-                _site_url(uploads_url, option="uploads_url", allow_insecure=True)
-                + "/"
+                _site_url(uploads_url, option="uploads_url", allow_insecure=True) + "/"
             )
         return cls(
             base_url=base,
@@ -235,7 +236,7 @@ class Settings:
             endpoints=Endpoints.from_base_url(
                 base_url, uploads_url=uploads_url, allow_insecure=allow_insecure
             ),
-            token_method=token_method,  # type: ignore[arg-type]
+            token_method=token_method,
             token_lifetime=int(token_lifetime),
             login_timeout=int(login_timeout),
             timeout=float(timeout),

@@ -46,7 +46,8 @@ _names = "|".join(re.escape(name) for name in SECRET_PARAMETERS)
 # name=value in a query or form (raw or percent-encoded "="), and "name": "value"
 # in JSON or a repr. The value runs to the next delimiter.
 _SECRET_IN_TEXT = re.compile(
-    rf"""(?P<name>\b(?:{_names}))(?P<sep>=|%3D|["']?\s*[:=]\s*["'])(?P<value>[^&\s"'#<>;,)]+)""",
+    rf"""(?P<name>\b(?:{_names}))(?P<sep>=|%3D|["']?\s*[:=]\s*["'])"""
+    rf"""(?P<value>(?:(?!%26)[^&\s"'#<>;,)])+)""",
     re.IGNORECASE,
 )
 

@@ -34,7 +34,10 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
     """
 
     def __init__(
-        self, client_id: str | None = None, client_secret: str | None = None, **kwargs: Any
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
     ) -> None:
         fix = self._compliance_from(client_id, client_secret, kwargs)
         kwargs.setdefault("default_timeout", fix.settings.timeout)
@@ -42,7 +45,7 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
         self.compliance = fix
         fix(self)
 
-    def fetch_token(  # type: ignore[override]
+    def fetch_token(
         self,
         url: str | None = None,
         *,
@@ -58,7 +61,7 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
             lambda method: OAuth2Session.fetch_token(self, method=method, **params)
         )
 
-    def request(  # type: ignore[override]
+    def request(
         self,
         method: str,
         url: str,
@@ -82,4 +85,6 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
 
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims (see *Normalized claims*)."""
-        return self.compliance.userinfo_from_response(self.get(self.userinfo_url, **kwargs))
+        return self.compliance.userinfo_from_response(
+            self.get(self.userinfo_url, **kwargs)
+        )

@@ -133,8 +133,7 @@ def normalize_userinfo(
     """
     if not isinstance(user_info, Mapping):
         raise UnexpectedResponseError(
-            f"The site's user_info is a JSON {type(user_info).__name__}, "
-            "not an object."
+            f"The site's user_info is a JSON {type(user_info).__name__}, not an object."
         )
     endpoints = (
         base_url

@@ -2,13 +2,16 @@
 
 Example::
 
-    from authlib_cashsocial.testing import FakeProviderServer, ScriptedBrowser, seed_demo
+    from authlib_cashsocial.testing import (
+        FakeProviderServer, ScriptedBrowser, seed_demo)
 
     with FakeProviderServer() as server:
-        app, (alice, *_) = seed_demo(server.fake, redirect_url="http://127.0.0.1/cb")
-        session = CashSocialSession(app.app_id, app.app_secret, base_url=server.base_url)
+        app, users = seed_demo(server.fake, redirect_url="http://127.0.0.1/cb")
+        session = CashSocialSession(
+            app.app_id, app.app_secret, base_url=server.base_url)
         url, _ = session.create_authorization_url()
-        callback = ScriptedBrowser().log_in(url, username="alice", password="wonderland")
+        callback = ScriptedBrowser().log_in(
+            url, username="alice", password="wonderland")
         session.fetch_token(authorization_response=callback)
 
 With pytest, the ``cashsocial_provider`` fixture gives a running server.

@@ -51,13 +51,16 @@ class ScriptedBrowser:
                 if not target.startswith(site):
                     return target
                 response = self._get(target)
-            elif 'id=signin' in response.text:
+            elif "id=signin" in response.text:
                 response = self._post(
                     urljoin(site, "/signin"),
-                    {"username": username, "password": password,
-                     "next": self._field(response.text, "next")},
+                    {
+                        "username": username,
+                        "password": password,
+                        "next": self._field(response.text, "next"),
+                    },
                 )
-            elif 'id=approve' in response.text:
+            elif "id=approve" in response.text:
                 if not approve:
                     self._get(urljoin(site, "/"))
                     return None
@@ -75,7 +78,9 @@ class ScriptedBrowser:
         return self.http.get(url, allow_redirects=False, timeout=self.timeout)
 
     def _post(self, url: str, data: dict[str, str]) -> requests.Response:
-        return self.http.post(url, data=data, allow_redirects=False, timeout=self.timeout)
+        return self.http.post(
+            url, data=data, allow_redirects=False, timeout=self.timeout
+        )
 
     @staticmethod
     def _field(page: str, name: str) -> str:

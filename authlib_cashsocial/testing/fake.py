@@ -17,14 +17,17 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .faults import Fault, Slow, StartResponse
+from .faults import Fault, Slow
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
 
 __all__ = [
     "RELEASES",
@@ -177,8 +180,12 @@ class FakeSngine:
                 Rule("/signout", endpoint="signout"),
                 Rule("/api/oauth", endpoint="oauth", methods=["GET", "POST"]),
                 Rule("/api/authorize", endpoint="authorize", methods=["GET", "POST"]),
-                Rule("/api/get_user_info", endpoint="user_info", methods=["GET", "POST"]),
-                Rule("/api/<path:name>", endpoint="unknown_api", methods=["GET", "POST"]),
+                Rule(
+                    "/api/get_user_info", endpoint="user_info", methods=["GET", "POST"]
+                ),
+                Rule(
+                    "/api/<path:name>", endpoint="unknown_api", methods=["GET", "POST"]
+                ),
                 Rule("/content/<path:name>", endpoint="image"),
                 Rule("/<user_name>", endpoint="profile"),
             ]
@@ -230,7 +237,9 @@ class FakeSngine:
 
     # ------------------------------------------------------------ WSGI
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         request = Request(environ)
         self._record(request)
         fault = self._next_fault(request.path)
@@ -240,7 +249,7 @@ class FakeSngine:
         if fault is not None:
             return fault.respond(start_response)
         adapter = self._routes.bind_to_environ(environ)
-        endpoint, args = adapter.match(return_rule=False)  # type: ignore[call-overload]
+        endpoint, args = adapter.match()
         response: Response = getattr(self, f"_{endpoint}")(request, **args)
         return response(environ, start_response)
 
@@ -282,14 +291,20 @@ class FakeSngine:
         now = self.clock()
         with self._lock:
             grant = next(
-                (g for (_, app_id), g in self._grants.items()
-                 if app_id == app.app_id and auth_key and g.auth_key == auth_key),
+                (
+                    g
+                    for (_, app_id), g in self._grants.items()
+                    if app_id == app.app_id and auth_key and g.auth_key == auth_key
+                ),
                 None,
             )
             if grant is None:
                 return _error("invalid auth_key")
             grant.auth_key = None
-            if not grant.access_token or now - grant.token_issued_at > self.token_lifetime:
+            if (
+                not grant.access_token
+                or now - grant.token_issued_at > self.token_lifetime
+            ):
                 grant.access_token = secrets.token_hex(16)
                 grant.token_issued_at = now
             return _json({"access_token": grant.access_token})
@@ -298,8 +313,11 @@ class FakeSngine:
         token = request.args.get("access_token") or ""
         with self._lock:
             found = next(
-                ((user_name, g) for (user_name, _), g in self._grants.items()
-                 if token and g.access_token == token),
+                (
+                    (user_name, g)
+                    for (user_name, _), g in self._grants.items()
+                    if token and g.access_token == token
+                ),
                 None,
             )
         if found is None:
@@ -325,10 +343,9 @@ class FakeSngine:
             profile_picture = uploads + user.picture
         else:
             profile_picture = default_avatar
+        gender: str | None = user.gender
         if version >= (3, 0):
             gender = _GENDER_TITLES.get(user.gender or "", user.gender) or "N/A"
-        else:
-            gender = user.gender
         return {
             "user_id": str(user.user_id),
             "user_name": user.user_name,
@@ -359,8 +376,11 @@ class FakeSngine:
     def _oauth(self, request: Request) -> Response:
         app = self.apps.get(request.args.get("app_id", ""))
         if app is None or not app.enabled:
-            return _page("Error", "<p class=error>This app does not exist or was "
-                         "disabled by the site.</p>")
+            return _page(
+                "Error",
+                "<p class=error>This app does not exist or was "
+                "disabled by the site.</p>",
+            )
         user = self._signed_in_user(request)
         if user is None:
             return _redirect("/signin?" + urlencode({"next": request.full_path}))
@@ -403,10 +423,18 @@ class FakeSngine:
 
     def _home(self, request: Request) -> Response:
         user = self._signed_in_user(request)
-        who = (f"Signed in as <b>{html.escape(user.user_name)}</b> · "
-               "<a href=/signout>Sign out</a>") if user else "<a href=/signin>Sign in</a>"
-        return _page("Cash Social Network", f"<p>{who}</p><p>A fake Sngine site for "
-                     "tests and demos.</p>")
+        who = (
+            (
+                f"Signed in as <b>{html.escape(user.user_name)}</b> · "
+                "<a href=/signout>Sign out</a>"
+            )
+            if user
+            else "<a href=/signin>Sign in</a>"
+        )
+        return _page(
+            "Cash Social Network",
+            f"<p>{who}</p><p>A fake Sngine site for tests and demos.</p>",
+        )
 
     def _profile(self, request: Request, user_name: str) -> Response:
         user = self.users.get(user_name)
@@ -416,7 +444,9 @@ class FakeSngine:
         return _page(name, f"<h2>{name}</h2><p>@{html.escape(user.user_name)}</p>")
 
     def _image(self, request: Request, name: str) -> Response:
-        letter = html.escape((urlsplit(name).path.rsplit("/", 1)[-1][:1] or "?").upper())
+        letter = html.escape(
+            (urlsplit(name).path.rsplit("/", 1)[-1][:1] or "?").upper()
+        )
         svg = (
             '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96">'
             '<rect width="96" height="96" rx="48" fill="#3b5998"/>'
@@ -455,7 +485,8 @@ def _page(title: str, body: str, *, status: int = 200) -> Response:
 def _signin_page(next_url: str, error: str, users: list[FakeUser]) -> Response:
     hints = "".join(
         f"<li><code>{html.escape(u.user_name)}</code> / <code>{html.escape(u.password)}"
-        "</code></li>" for u in users
+        "</code></li>"
+        for u in users
     )
     return _page(
         "Sign in",

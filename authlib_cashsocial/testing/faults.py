@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "Body",
@@ -30,10 +30,18 @@ __all__ = [
     "Status",
 ]
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
 
-_REASONS = {200: "OK", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_REASONS = {
+    200: "OK",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 OFFLINE_PAGE = (
     "<!DOCTYPE html><html><head><title>Under maintenance</title></head><body>"
@@ -69,22 +77,22 @@ class Body(Fault):
         return [data]
 
 
-def JSONBody(value: Any, *, status: int = 200) -> Body:  # noqa: N802 - reads as a class
+def JSONBody(value: Any, *, status: int = 200) -> Body:
     """A JSON answer of any shape, such as ``{"user_info": []}``."""
     return Body(json.dumps(value), status=status)
 
 
-def ErrorBody(message: Any, *, error: Any = True) -> Body:  # noqa: N802
+def ErrorBody(message: Any, *, error: Any = True) -> Body:
     """Sngine's error answer: HTTP 200 with ``{"error": …, "message": …}``."""
     return JSONBody({"error": error, "message": message})
 
 
-def HTMLPage(*, status: int = 200) -> Body:  # noqa: N802
+def HTMLPage(*, status: int = 200) -> Body:
     """The HTML page a site prints when offline or when it bans the caller."""
     return Body(OFFLINE_PAGE, content_type="text/html; charset=utf-8", status=status)
 
 
-def Status(status: int) -> Body:  # noqa: N802
+def Status(status: int) -> Body:
     """A bare server error status with the front server's HTML page."""
     return HTMLPage(status=status)
 

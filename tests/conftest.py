@@ -1,0 +1,105 @@
+"""Shared fixtures: the fake site (from our own pytest plugin) and one driver
+per client kind, so every flow test runs against requests, httpx2 sync and
+httpx2 async alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from authlib_cashsocial import CashSocialSession
+from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
+from authlib_cashsocial.testing.pytest_plugin import FakeSite
+
+CLIENT_KINDS = ("requests", "httpx", "httpx-async")
+
+
+class Driver:
+    """One client kind behind a synchronous face."""
+
+    def __init__(self, kind: str, client: Any) -> None:
+        self.kind = kind
+        self.client = client
+        self._loop = asyncio.new_event_loop() if kind == "httpx-async" else None
+
+    def _run(self, value: Any) -> Any:
+        if self._loop is not None:
+            return self._loop.run_until_complete(value)
+        return value
+
+    def authorization_url(self) -> str:
+        url, _state = self.client.create_authorization_url()
+        return url
+
+    def fetch_token(self, **kwargs: Any) -> dict[str, Any]:
+        return self._run(self.client.fetch_token(**kwargs))
+
+    def userinfo(self) -> dict[str, Any]:
+        return self._run(self.client.userinfo())
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.run_until_complete(self.client.aclose())
+            self._loop.close()
+        else:
+            self.client.close()
+
+
+def make_client(kind: str, *args: Any, **kwargs: Any) -> Any:
+    cls = {
+        "requests": CashSocialSession,
+        "httpx": CashSocialClient,
+        "httpx-async": AsyncCashSocialClient,
+    }[kind]
+    return cls(*args, **kwargs)
+
+
+@pytest.fixture
+def site(cashsocial_provider: FakeSite) -> FakeSite:
+    return cashsocial_provider
+
+
+@pytest.fixture(params=CLIENT_KINDS)
+def client_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_driver(site: FakeSite, client_kind: str) -> Iterator[Callable[..., Driver]]:
+    """Build a driver of this test's client kind for the fake site's app."""
+    made: list[Driver] = []
+
+    def build(**options: Any) -> Driver:
+        options.setdefault("client_id", site.app.app_id)
+        options.setdefault("client_secret", site.app.app_secret)
+        options.setdefault("base_url", site.base_url)
+        driver = Driver(client_kind, make_client(client_kind, **options))
+        made.append(driver)
+        return driver
+
+    yield build
+    for driver in made:
+        driver.close()
+
+
+def log_in(site: FakeSite, driver: Driver, user: str = "alice") -> str:
+    """Click through the fake site as ``user`` and return the callback URL."""
+    password = site.users[user].password
+    callback = site.browser.log_in(
+        driver.authorization_url(), username=user, password=password
+    )
+    assert callback is not None
+    return callback
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every record from every logger, at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("urllib3", "httpx2", "httpcore2", "authlib", "waitress"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    return caplog

@@ -1,0 +1,200 @@
+"""The fake site, pinned to PROVIDER.md: what real Sngine servers do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from authlib_cashsocial.testing import FakeProviderServer, FakeSngine, JSONBody
+from authlib_cashsocial.testing.pytest_plugin import FakeSite
+
+
+def _key(site: FakeSite, user: str = "alice") -> str:
+    url = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    callback = site.browser.log_in(
+        url, username=user, password=site.users[user].password
+    )
+    assert callback is not None
+    return callback.rsplit("auth_key=", 1)[1]
+
+
+def _exchange(
+    site: FakeSite, key: str, *, method: str = "POST", secret: str | None = None
+):
+    params = {
+        "app_id": site.app.app_id,
+        "app_secret": secret or site.app.app_secret,
+        "auth_key": key,
+    }
+    url = f"{site.base_url}/api/authorize"
+    if method == "POST":
+        return requests.post(url, data=params, timeout=5)
+    return requests.get(url, params=params, timeout=5)
+
+
+def test_token_is_32_hex_and_nothing_else(site: FakeSite):
+    resp = _exchange(site, _key(site))
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/json")
+    body = resp.json()
+    assert set(body) == {"access_token"}
+    assert re.fullmatch(r"[0-9a-f]{32}", body["access_token"])
+
+
+@pytest.mark.parametrize(
+    ("release", "reads"),
+    [("4.2", "POST"), ("4.0.4", "POST"), ("4.0.3", "GET"), ("2.7", "GET")],
+)
+def test_generations_read_one_place(site: FakeSite, release, reads):
+    site.fake.release = release
+    key = _key(site)
+    wrong = "GET" if reads == "POST" else "POST"
+    refused = _exchange(site, key, method=wrong)
+    assert refused.status_code == 200
+    assert refused.json() == {"error": True, "message": "Bad Request, invalid app_id"}
+    # The refusal consumed nothing: the right place still works with that key.
+    assert "access_token" in _exchange(site, key, method=reads).json()
+
+
+def test_errors_are_http_200_with_literal_messages(site: FakeSite):
+    key = _key(site)
+    assert _exchange(site, key, secret="nope").json() == {
+        "error": True,
+        "message": "invalid app_secret",
+    }
+    assert _exchange(site, "0" * 32).json()["message"] == "invalid auth_key"
+    info = requests.get(
+        f"{site.base_url}/api/get_user_info", params={"access_token": "x"}, timeout=5
+    )
+    assert (info.status_code, info.json()["message"]) == (200, "invalid access_token")
+    other = requests.get(f"{site.base_url}/api/get_friends", timeout=5)
+    assert other.json() == {"error": True, "message": "invalid parameters"}
+
+
+def test_auth_key_is_single_use_and_replaced_by_a_new_visit(site: FakeSite):
+    first = _key(site)
+    second = _key(site)  # already approved: immediate redirect, fresh key
+    assert first != second
+    assert _exchange(site, first).json()["message"] == "invalid auth_key"
+    assert "access_token" in _exchange(site, second).json()
+    assert _exchange(site, second).json()["message"] == "invalid auth_key"
+
+
+def test_token_lives_60_seconds_and_is_reused_inside_that_window(site: FakeSite):
+    token = _exchange(site, _key(site)).json()["access_token"]
+    site.fake.clock.advance(30)
+    assert _exchange(site, _key(site)).json()["access_token"] == token
+    info = requests.get(
+        f"{site.base_url}/api/get_user_info", params={"access_token": token}, timeout=5
+    )
+    assert info.json()["user_info"]["user_name"] == "alice"
+    site.fake.clock.advance(31)
+    expired = requests.get(
+        f"{site.base_url}/api/get_user_info", params={"access_token": token}, timeout=5
+    )
+    assert expired.json() == {"error": True, "message": "expired access_token"}
+    assert _exchange(site, _key(site)).json()["access_token"] != token
+
+
+def test_redirect_is_string_joined(site: FakeSite):
+    site.app.redirect_url = "https://app.example/cb?next=/home"
+    url = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    callback = site.browser.log_in(url, username="bob", password="builder")
+    assert re.fullmatch(
+        r"https://app\.example/cb\?next=/home\?auth_key=[0-9a-f]{32}", callback
+    )
+
+
+def test_cancel_sends_nothing_to_the_app(site: FakeSite):
+    url = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    assert (
+        site.browser.log_in(url, username="bob", password="builder", approve=False)
+        is None
+    )
+    assert site.fake.issued_auth_key(site.users["bob"], site.app) is None
+
+
+def test_unknown_app_gets_an_html_page(site: FakeSite):
+    resp = requests.get(f"{site.base_url}/api/oauth?app_id=nope", timeout=5)
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "does not exist" in resp.text
+
+
+def test_wrong_password_stays_on_sign_in(site: FakeSite):
+    resp = requests.post(
+        f"{site.base_url}/signin",
+        data={"username": "alice", "password": "x"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert resp.status_code == 200
+    assert "Wrong username or password" in resp.text
+
+
+@pytest.mark.parametrize(
+    ("release", "gender", "picture"),
+    [
+        ("2.7", "female", "blank_profile.png"),
+        ("3.0", "Female", "blank_profile.png"),
+        ("3.13", "Female", "photos/2024/05/alice.jpg"),
+        ("4.2", "Female", "photos/2024/05/alice.jpg"),
+    ],
+)
+def test_user_info_row_per_release(site: FakeSite, release, gender, picture):
+    site.fake.release = release
+    row = site.fake.user_info_row(site.users["alice"], site.base_url)
+    assert all(v is None or isinstance(v, str) for v in row.values())
+    assert row["user_gender"] == gender
+    assert row["profile_picture"].endswith(picture)
+    assert row["profile_picture"].startswith(site.base_url)
+    assert row["user_verified"] == "1"
+    assert row["profile_cover"].endswith("/content/uploads/")
+
+
+def test_missing_user_row_gives_empty_list(site: FakeSite):
+    token = _exchange(site, _key(site, "bob")).json()["access_token"]
+    del site.fake.users["bob"]
+    info = requests.get(
+        f"{site.base_url}/api/get_user_info", params={"access_token": token}, timeout=5
+    )
+    assert info.json() == []
+
+
+def test_injected_fault_consumes_nothing(site: FakeSite):
+    key = _key(site)
+    site.fake.inject("api/authorize", JSONBody({"weird": True}))
+    assert _exchange(site, key).json() == {"weird": True}
+    assert "access_token" in _exchange(site, key).json()
+
+
+def test_connections_are_kept_alive(site: FakeSite):
+    with requests.Session() as http:
+        for _ in range(3):
+            http.get(f"{site.base_url}/api/nothing", timeout=5)
+    ports = {r.remote_port for r in site.fake.requests_to("api/nothing")}
+    assert len(ports) == 1
+
+
+def test_request_log_records_method_query_and_form(site: FakeSite):
+    _exchange(site, "k" * 32)
+    (entry,) = site.fake.requests_to("api/authorize")
+    assert entry.method == "POST"
+    assert entry.form["auth_key"] == ["k" * 32]
+    assert entry.param("app_id") == site.app.app_id
+
+
+def test_unknown_release_is_refused():
+    with pytest.raises(ValueError, match="release"):
+        FakeSngine(release="9.9")
+
+
+def test_server_closes_idle_keep_alive_connections():
+    server = FakeProviderServer().start()
+    http = requests.Session()
+    http.get(f"{server.base_url}/", timeout=5)
+    server.close()  # returns although a keep-alive connection is open
+    with pytest.raises(requests.ConnectionError):
+        http.get(f"{server.base_url}/", timeout=5)
+    http.close()

@@ -1,0 +1,191 @@
+"""user_info rows → OpenID Connect claims: full, sparse, hostile, any JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authlib_cashsocial import UnexpectedResponseError, normalize_userinfo
+from authlib_cashsocial.provider import Endpoints
+
+BASE = "https://social.example"
+
+FULL_ROW = {
+    "user_id": "123",
+    "user_name": "jdoe",
+    "user_email": "jdoe@example.org",
+    "user_firstname": "Jane",
+    "user_lastname": "Doe",
+    "user_gender": "Female",
+    "user_birthdate": "1991-02-03",
+    "user_picture": "photos/2024/05/x.jpg",
+    "user_cover": "covers/y.jpg",
+    "user_registered": "2024-05-01 12:00:00",
+    "user_verified": "1",
+    "user_relationship": "single",
+    "user_biography": "Hi",
+    "user_website": "https://jdoe.example",
+    "profile_picture": "https://cdn.example/uploads/photos/2024/05/x.jpg",
+    "profile_cover": "https://cdn.example/uploads/",
+}
+
+
+def test_full_row():
+    claims = normalize_userinfo(FULL_ROW, base_url=BASE)
+    assert {k: v for k, v in claims.items() if k != "user_info"} == {
+        "sub": "123",
+        "preferred_username": "jdoe",
+        "name": "Jane Doe",
+        "given_name": "Jane",
+        "family_name": "Doe",
+        "email": "jdoe@example.org",
+        "gender": "female",
+        "birthdate": "1991-02-03",
+        # 3.13+: profile_picture carries the real uploads base (a CDN here).
+        "picture": "https://cdn.example/uploads/photos/2024/05/x.jpg",
+        "profile": "https://social.example/jdoe",
+        "website": "https://jdoe.example",
+    }
+    assert claims["user_info"] == FULL_ROW
+    assert claims.sub == "123"  # Authlib's UserInfo: attribute access too
+    assert "email_verified" not in claims  # user_verified is a badge, not e-mail
+
+
+def test_sparse_row_leaves_empty_values_out():
+    row = dict.fromkeys(FULL_ROW)
+    row.update(
+        user_id="9",
+        user_name="x",
+        user_firstname="",
+        user_gender="N/A",
+        user_birthdate="0000-00-00",
+        user_website="  ",
+    )
+    claims = normalize_userinfo(row, base_url=BASE)
+    assert {k: v for k, v in claims.items() if k != "user_info"} == {
+        "sub": "9",
+        "preferred_username": "x",
+        "name": "x",
+        "profile": "https://social.example/x",
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "claim"),
+    [
+        ("male", "male"),
+        ("Male", "male"),
+        ("female", "female"),
+        ("Female", "female"),
+        ("other", "other"),
+        ("Other", "other"),
+        ("Женский", "female"),
+        ("Non-binary", "Non-binary"),
+        ("N/A", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_gender_across_generations(raw, claim):
+    claims = normalize_userinfo({"user_id": "1", "user_gender": raw}, base_url=BASE)
+    assert claims.get("gender") == claim
+
+
+@pytest.mark.parametrize(
+    ("row", "picture"),
+    [
+        ({"user_picture": "photos/a.jpg"}, f"{BASE}/content/uploads/photos/a.jpg"),
+        # 2.x/3.0: profile_picture is always the default avatar; use the upload.
+        (
+            {"user_picture": "photos/a.jpg", "profile_picture": f"{BASE}/blank.png"},
+            f"{BASE}/content/uploads/photos/a.jpg",
+        ),
+        (
+            {"user_picture": None, "profile_picture": f"{BASE}/blank.png"},
+            f"{BASE}/blank.png",
+        ),
+        (
+            {"user_picture": "https://graph.example/p.jpg"},
+            "https://graph.example/p.jpg",
+        ),
+        ({"user_picture": None, "profile_picture": "relative/blank.png"}, None),
+    ],
+)
+def test_picture(row, picture):
+    claims = normalize_userinfo({"user_id": "1", **row}, base_url=BASE)
+    assert claims.get("picture") == picture
+
+
+def test_uploads_url_for_a_cdn():
+    endpoints = Endpoints.from_base_url(BASE, uploads_url="https://cdn.example/up")
+    claims = normalize_userinfo(
+        {"user_id": "1", "user_picture": "a.jpg"}, base_url=endpoints
+    )
+    assert claims["picture"] == "https://cdn.example/up/a.jpg"
+
+
+def test_profile_url_is_quoted():
+    claims = normalize_userinfo({"user_id": "1", "user_name": "a b/c"}, base_url=BASE)
+    assert claims["profile"] == f"{BASE}/a%20b%2Fc"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        [],
+        "x",
+        None,
+        5,
+        {},
+        {"user_id": ""},
+        {"user_id": None},
+        {"user_id": True},
+        {"user_id": ["1"]},
+    ],
+)
+def test_unusable_rows(row):
+    with pytest.raises(UnexpectedResponseError):
+        normalize_userinfo(row, base_url=BASE)
+
+
+def test_numeric_user_id_is_accepted_as_text():
+    assert normalize_userinfo({"user_id": 77}, base_url=BASE)["sub"] == "77"
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+rows = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={name: json_values | st.text() for name in FULL_ROW},
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows)
+def test_any_json_gives_claims_or_a_documented_error(row):
+    try:
+        claims = normalize_userinfo(row, base_url=BASE)
+    except UnexpectedResponseError:
+        return
+    json.dumps(claims)  # apps keep claims in their sessions
+    for name, value in claims.items():
+        if name != "user_info":
+            assert isinstance(value, str)
+            assert value
+            assert value.strip() == value
