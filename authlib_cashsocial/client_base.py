@@ -30,8 +30,9 @@ CLIENT_OPTIONS = (
 class CashSocialClientMixin:
     """Sngine behaviour for an Authlib OAuth 2 client class.
 
-    A subclass's ``__init__`` gets a :class:`ComplianceFix` from
-    :meth:`_compliance_from`, passes :meth:`_authlib_kwargs` to Authlib's
+    A subclass's ``__init__`` gets a
+    :class:`~authlib_cashsocial.compliance.ComplianceFix` from
+    ``_compliance_from()``, passes ``_authlib_kwargs()`` to Authlib's
     constructor, then applies the fix to itself.
     """
 

@@ -204,7 +204,8 @@ class Settings:
         timeout: float = DEFAULT_TIMEOUT,
         allow_insecure: bool = False,
     ) -> Settings:
-        """Validate every option; a mistake raises :class:`ConfigurationError`
+        """Validate every option; a mistake raises
+        :class:`~authlib_cashsocial.errors.ConfigurationError`
         whose ``option`` names the setting to fix."""
         client_id = _credential(client_id, app_id, "client_id", "app_id")
         client_secret = _credential(

@@ -143,7 +143,7 @@ def _error(message: str) -> Response:
 @dataclass
 class FakeSngine:
     """The fake site as a WSGI application (serve it with
-    :class:`~authlib_cashsocial.testing.FakeProviderServer`).
+    :class:`~authlib_cashsocial.testing.server.FakeProviderServer`).
 
     ``release`` picks the behaviour of one Sngine release: the token endpoint
     reads the query before 4.0.4 and only the POST form from 4.0.4;
