@@ -3,6 +3,8 @@ token method, every client kind."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from authlib_cashsocial import ClientCredentialsError
@@ -103,3 +105,34 @@ def test_already_approved_user_is_redirected_at_once(site: FakeSite, make_driver
     assert second_key != first_key
     driver.fetch_token(auth_key=second_key)
     assert driver.userinfo()["sub"] == "101"
+
+
+def test_clients_are_context_managers(site: FakeSite):
+    from authlib_cashsocial import CashSocialSession
+    from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
+
+    options = {"base_url": site.base_url}
+    creds = (site.app.app_id, site.app.app_secret)
+    login_url = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+
+    def callback() -> str:
+        url = site.browser.log_in(login_url, username="bob", password="builder")
+        assert url is not None
+        return url
+
+    with CashSocialSession(*creds, **options) as session:
+        session.fetch_token(authorization_response=callback())
+        assert session.userinfo()["sub"] == "102"
+    with CashSocialClient(*creds, **options) as client:
+        client.fetch_token(authorization_response=callback())
+        assert client.userinfo()["sub"] == "102"
+    assert client.is_closed
+
+    async def async_login() -> str:
+        async with AsyncCashSocialClient(*creds, **options) as client:
+            await client.fetch_token(authorization_response=callback())
+            claims = await client.userinfo()
+        assert client.is_closed
+        return claims["sub"]
+
+    assert asyncio.run(async_login()) == "102"
