@@ -29,6 +29,7 @@ from .errors import (
     UnexpectedResponseError,
 )
 from .provider import DEFAULT_BASE_URL, Endpoints, Settings
+from .remote_app import register
 from .requests_client import CashSocialSession
 from .userinfo import normalize_userinfo
 
@@ -55,4 +56,5 @@ __all__ = [
     "__version__",
     "compliance_fix",
     "normalize_userinfo",
+    "register",
 ]

@@ -1,0 +1,133 @@
+"""Django: Authlib's ``DjangoOAuth2App`` speaking Sngine, and URL patterns.
+
+Example::
+
+    # settings.py
+    AUTHLIB_OAUTH_CLIENTS = {"cashsocial": {"client_id": "...", "client_secret": "..."}}
+
+    # views.py
+    from authlib.integrations.django_client import OAuth
+    import authlib_cashsocial
+
+    oauth = OAuth()
+    authlib_cashsocial.register(oauth)
+
+    def login(request):
+        return oauth.cashsocial.authorize_redirect(request)
+
+    def auth(request):
+        token = oauth.cashsocial.authorize_access_token(request)
+        request.session["user"] = token["userinfo"]
+        return redirect("/")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from authlib.integrations.django_client import DjangoOAuth2App
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path
+
+from .errors import CashSocialError
+from .remote_app import CashSocialAppMixin, error_page, safe_next_url
+from .requests_client import CashSocialSession
+
+__all__ = ["APP_CLASS", "DjangoCashSocialApp", "urlpatterns"]
+
+
+class DjangoCashSocialApp(CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[misc]
+    """Authlib's Django app class for an Sngine site (what ``register``
+    creates for a Django registry).
+
+    Example::
+
+        oauth.register("cashsocial", client_cls=DjangoCashSocialApp)
+    """
+
+    client_cls = CashSocialSession
+    config_key_hint = "AUTHLIB_OAUTH_CLIENTS['{name}']['{option}']"
+
+    def authorize_redirect(
+        self,
+        request: HttpRequest,
+        redirect_uri: str | None = None,
+        *,
+        next: str | None = None,
+        **kwargs: Any,
+    ) -> HttpResponseRedirect:
+        """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
+        login. ``redirect_uri`` is accepted and ignored: the site always
+        returns to the App Redirect URL registered with the app."""
+        return HttpResponseRedirect(self.begin_login(request.session, next_url=next))
+
+    def authorize_access_token(
+        self, request: HttpRequest, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Check and consume the pending login, exchange the callback's
+        ``auth_key`` and return the token with ``userinfo`` already fetched."""
+        token, _pending = self.finish_login(
+            request.session,
+            request.META.get("QUERY_STRING", ""),
+            callback_state=request.GET.get("state"),
+        )
+        return token
+
+
+APP_CLASS = DjangoCashSocialApp
+
+LoginHandler = Callable[[HttpRequest, dict[str, Any], dict[str, Any]], Any]
+ErrorHandler = Callable[[HttpRequest, CashSocialError], HttpResponse]
+
+
+def _default_error(_request: HttpRequest, error: CashSocialError) -> HttpResponse:
+    return HttpResponse(error_page(error), status=400, content_type="text/html")
+
+
+def urlpatterns(
+    remote: DjangoCashSocialApp,
+    *,
+    handle_login: LoginHandler,
+    handle_error: ErrorHandler | None = None,
+    login_path: str = "login/",
+    callback_path: str = "auth/",
+    name: str = "cashsocial",
+) -> list[URLPattern]:
+    """A login view and the callback view, for ``include()`` in a URLconf.
+
+    ``handle_login(request, token, userinfo)`` runs after a successful login;
+    if it returns ``None`` the user goes to the ``next`` path given to the
+    login view (same site only), else to ``/``. ``handle_error(request,
+    error)`` gets any :class:`~authlib_cashsocial.errors.CashSocialError`; by
+    default a short 400 page.
+
+    Example::
+
+        urlpatterns = [path("cashsocial/", include(
+            authlib_cashsocial.django_client.urlpatterns(
+                oauth.cashsocial, handle_login=on_login)))]
+    """
+    on_error = handle_error or _default_error
+
+    def login(request: HttpRequest) -> HttpResponse:
+        return remote.authorize_redirect(request, next=request.GET.get("next"))
+
+    def callback(request: HttpRequest) -> HttpResponse:
+        try:
+            token, pending = remote.finish_login(
+                request.session,
+                request.META.get("QUERY_STRING", ""),
+                callback_state=request.GET.get("state"),
+            )
+        except CashSocialError as error:
+            return on_error(request, error)
+        response = handle_login(request, token, token["userinfo"])
+        if response is None:
+            return HttpResponseRedirect(safe_next_url(pending.get("next")))
+        return response
+
+    return [
+        path(login_path, login, name=f"{name}_login"),
+        path(callback_path, callback, name=f"{name}_callback"),
+    ]

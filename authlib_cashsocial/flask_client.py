@@ -1,0 +1,129 @@
+"""Flask: Authlib's ``FlaskOAuth2App`` speaking Sngine, and a blueprint.
+
+Example::
+
+    from authlib.integrations.flask_client import OAuth
+    import authlib_cashsocial
+
+    oauth = OAuth(app)
+    authlib_cashsocial.register(oauth)      # CASHSOCIAL_CLIENT_ID / _SECRET
+
+    @app.route("/login")
+    def login():
+        return oauth.cashsocial.authorize_redirect()
+
+    @app.route("/auth")
+    def auth():
+        token = oauth.cashsocial.authorize_access_token()
+        session["user"] = token["userinfo"]
+        return redirect("/")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from authlib.integrations.flask_client import FlaskOAuth2App
+from flask import Blueprint, redirect, request, session
+from werkzeug.wrappers import Response
+
+from .errors import CashSocialError
+from .remote_app import CashSocialAppMixin, error_page, safe_next_url
+from .requests_client import CashSocialSession
+
+__all__ = ["APP_CLASS", "FlaskCashSocialApp", "create_blueprint"]
+
+
+class FlaskCashSocialApp(CashSocialAppMixin, FlaskOAuth2App):  # type: ignore[misc]
+    """Authlib's Flask app class for an Sngine site (what ``register`` creates).
+
+    Example::
+
+        oauth.register("cashsocial", client_cls=FlaskCashSocialApp,
+                       client_id=APP_ID, client_secret=APP_SECRET)
+    """
+
+    client_cls = CashSocialSession
+
+    def authorize_redirect(
+        self, redirect_uri: str | None = None, *, next: str | None = None, **kwargs: Any
+    ) -> Response:
+        """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
+        login in the session. ``redirect_uri`` is accepted and ignored: the
+        site always returns to the App Redirect URL registered with the app.
+        ``next`` is a path on this site to remember for after the login."""
+        return redirect(self.begin_login(session, next_url=next))
+
+    def authorize_access_token(self, **kwargs: Any) -> dict[str, Any]:
+        """Check and consume the pending login, exchange the callback's
+        ``auth_key`` and return the token with ``userinfo`` already fetched."""
+        token, _pending = self.finish_login(
+            session,
+            request.query_string.decode("latin-1"),
+            callback_state=request.args.get("state"),
+        )
+        self.token = token
+        return token
+
+
+APP_CLASS = FlaskCashSocialApp
+
+LoginHandler = Callable[[None, dict[str, Any], dict[str, Any]], Any]
+ErrorHandler = Callable[[None, CashSocialError], Any]
+
+
+def _default_error(_request: None, error: CashSocialError) -> Any:
+    return error_page(error), 400, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def create_blueprint(
+    remote: Any,
+    *,
+    handle_login: LoginHandler,
+    handle_error: ErrorHandler | None = None,
+    login_path: str = "/login",
+    callback_path: str = "/auth",
+    name: str = "cashsocial",
+    url_prefix: str | None = None,
+) -> Blueprint:
+    """A blueprint with a login route and the callback route.
+
+    ``handle_login(None, token, userinfo)`` runs after a successful login (the
+    request is Flask's global); if it returns ``None`` the user goes to the
+    ``next`` path given to the login route (same site only), else to ``/``.
+    ``handle_error(None, error)`` gets any
+    :class:`~authlib_cashsocial.errors.CashSocialError`; by default a short
+    400 page.
+
+    Example::
+
+        def on_login(_, token, user):
+            session["user"] = user
+
+        blueprint = create_blueprint(oauth.cashsocial, handle_login=on_login)
+        app.register_blueprint(blueprint)
+    """
+    on_error = handle_error or _default_error
+    blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
+
+    @blueprint.route(login_path, endpoint="login")
+    def login() -> Any:
+        return remote.authorize_redirect(next=request.args.get("next"))
+
+    @blueprint.route(callback_path, endpoint="callback")
+    def callback() -> Any:
+        try:
+            token, pending = remote.finish_login(
+                session,
+                request.query_string.decode("latin-1"),
+                callback_state=request.args.get("state"),
+            )
+        except CashSocialError as error:
+            return on_error(None, error)
+        response = handle_login(None, token, token["userinfo"])
+        if response is None:
+            return redirect(safe_next_url(pending.get("next")))
+        return response
+
+    return blueprint

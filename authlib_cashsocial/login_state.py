@@ -1,0 +1,153 @@
+"""The pending login: what stands in for the ``state`` the site never echoes.
+
+``authorize_redirect`` records a pending login in the browser's session
+(through Authlib's own state storage: the session itself, or the registry's
+``cache`` with a marker in the session). The callback must find one, younger
+than ``login_timeout``, and consumes it before any request to the site. Only
+the newest pending login of a session counts: starting a login again (another
+tab) drops the older one, as the site itself replaces the older ``auth_key``.
+
+What this protects, and what it cannot, is in the docs (*Security*).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+from authlib.common.security import generate_token
+
+from .errors import PendingLoginError
+
+__all__ = ["PendingLogins"]
+
+Session = MutableMapping[str, Any]
+
+
+class PendingLogins:
+    """Start and consume the pending login of one registered app.
+
+    ``framework`` is Authlib's framework integration of that app (its
+    ``set_state_data``/``get_state_data``/``clear_state_data`` are sync for
+    Flask and Django, coroutines for Starlette: use the ``a``-prefixed methods
+    there).
+
+    Example::
+
+        pending = PendingLogins(app.framework, "cashsocial", login_timeout=600)
+        state = pending.begin(session, next_url="/home")
+        data = pending.consume(session)          # raises PendingLoginError
+    """
+
+    def __init__(
+        self,
+        framework: Any,
+        name: str,
+        *,
+        login_timeout: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.framework = framework
+        self.pointer_key = f"_cashsocial_pending_{name}"
+        self.login_timeout = login_timeout
+        self._clock = clock
+
+    # ------------------------------------------------------------ shared steps
+
+    def _new(self, next_url: str | None) -> tuple[str, dict[str, Any]]:
+        data: dict[str, Any] = {"started_at": self._clock()}
+        if next_url:
+            data["next"] = next_url
+        return generate_token(32), data
+
+    def _take_pointer(self, session: Session, callback_state: str | None) -> str:
+        state = session.pop(self.pointer_key, None)
+        if not isinstance(state, str) or not state:
+            raise PendingLoginError(
+                "No login was started from this browser session (or it was "
+                "already completed): the callback is forged, replayed, or from "
+                "another browser. Nothing was sent to the site."
+            )
+        if callback_state is not None and callback_state != state:
+            raise PendingLoginError(
+                "The callback's state does not match this session's pending "
+                "login. Nothing was sent to the site."
+            )
+        return state
+
+    def _check(self, data: object, state: str) -> dict[str, Any]:
+        if not isinstance(data, dict) or "started_at" not in data:
+            raise PendingLoginError(
+                "This session's pending login is gone (already used, or dropped "
+                "by the state store). Nothing was sent to the site."
+            )
+        age = self._clock() - float(data["started_at"])
+        if age > self.login_timeout:
+            raise PendingLoginError(
+                f"This session's login was started {int(age)} s ago, more than "
+                f"login_timeout ({self.login_timeout} s). Start it again."
+            )
+        return {**data, "state": state}
+
+    # ------------------------------------------------------------ sync
+
+    def begin(self, session: Session, *, next_url: str | None = None) -> str:
+        """Record a new pending login (dropping an older one) and return its
+        state id."""
+        old = session.get(self.pointer_key)
+        if isinstance(old, str) and old:
+            self.framework.clear_state_data(session, old)
+        state, data = self._new(next_url)
+        self.framework.set_state_data(session, state, data)
+        session[self.pointer_key] = state
+        return state
+
+    def consume(
+        self, session: Session, *, callback_state: str | None = None
+    ) -> dict[str, Any]:
+        """Take this session's pending login, so that it can never be used
+        again, and return its data; raise
+        :class:`~authlib_cashsocial.errors.PendingLoginError` if there is none
+        that fits."""
+        state = self._take_pointer(session, callback_state)
+        data = self.framework.get_state_data(session, state)
+        self.framework.clear_state_data(session, state)
+        return self._check(data, state)
+
+    def restore(self, session: Session, pending: dict[str, Any]) -> None:
+        """Put back a consumed pending login whose ``auth_key`` the site
+        rejected (a key from an older tab, replaced by a newer login): the
+        newer tab's callback can still finish the login."""
+        state = pending["state"]
+        data = {k: v for k, v in pending.items() if k != "state"}
+        self.framework.set_state_data(session, state, data)
+        session[self.pointer_key] = state
+
+    # ------------------------------------------------------------ async
+
+    async def abegin(self, session: Session, *, next_url: str | None = None) -> str:
+        """:meth:`begin` for Authlib's asynchronous (Starlette) integration."""
+        old = session.get(self.pointer_key)
+        if isinstance(old, str) and old:
+            await self.framework.clear_state_data(session, old)
+        state, data = self._new(next_url)
+        await self.framework.set_state_data(session, state, data)
+        session[self.pointer_key] = state
+        return state
+
+    async def aconsume(
+        self, session: Session, *, callback_state: str | None = None
+    ) -> dict[str, Any]:
+        """:meth:`consume` for Authlib's asynchronous (Starlette) integration."""
+        state = self._take_pointer(session, callback_state)
+        data = await self.framework.get_state_data(session, state)
+        await self.framework.clear_state_data(session, state)
+        return self._check(data, state)
+
+    async def arestore(self, session: Session, pending: dict[str, Any]) -> None:
+        """:meth:`restore` for Authlib's asynchronous (Starlette) integration."""
+        state = pending["state"]
+        data = {k: v for k, v in pending.items() if k != "state"}
+        await self.framework.set_state_data(session, state, data)
+        session[self.pointer_key] = state

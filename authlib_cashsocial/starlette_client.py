@@ -1,0 +1,145 @@
+"""Starlette and FastAPI: Authlib's ``StarletteOAuth2App`` speaking Sngine
+over httpx2, and ready-made routes. Needs the ``starlette`` extra and
+Starlette's ``SessionMiddleware``.
+
+Example::
+
+    from authlib.integrations.starlette_client import OAuth
+    import authlib_cashsocial
+
+    oauth = OAuth(config)                   # CASHSOCIAL_CLIENT_ID / _SECRET
+    authlib_cashsocial.register(oauth)
+
+    async def login(request):
+        return await oauth.cashsocial.authorize_redirect(request)
+
+    async def auth(request):
+        token = await oauth.cashsocial.authorize_access_token(request)
+        request.session["user"] = token["userinfo"]
+        return RedirectResponse("/")
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from authlib.integrations.starlette_client import StarletteOAuth2App
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .errors import CashSocialError
+from .httpx_client import AsyncCashSocialClient
+from .remote_app import AsyncCashSocialAppMixin, error_page, safe_next_url
+
+__all__ = ["APP_CLASS", "StarletteCashSocialApp", "create_routes"]
+
+
+class StarletteCashSocialApp(AsyncCashSocialAppMixin, StarletteOAuth2App):  # type: ignore[misc]
+    """Authlib's Starlette app class for an Sngine site (what ``register``
+    creates for a Starlette or FastAPI registry).
+
+    Example::
+
+        oauth.register("cashsocial", client_cls=StarletteCashSocialApp,
+                       client_id=APP_ID, client_secret=APP_SECRET)
+    """
+
+    client_cls = AsyncCashSocialClient
+
+    async def authorize_redirect(
+        self,
+        request: Request,
+        redirect_uri: Any = None,
+        *,
+        next: str | None = None,
+        **kwargs: Any,
+    ) -> RedirectResponse:
+        """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
+        login. ``redirect_uri`` is accepted and ignored: the site always
+        returns to the App Redirect URL registered with the app."""
+        url = await self.begin_login(request.session, next_url=next)
+        return RedirectResponse(url, status_code=302)
+
+    async def authorize_access_token(
+        self, request: Request, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Check and consume the pending login, exchange the callback's
+        ``auth_key`` and return the token with ``userinfo`` already fetched."""
+        token, _pending = await self.finish_login(
+            request.session,
+            request.url.query,
+            callback_state=request.query_params.get("state"),
+        )
+        return token
+
+
+APP_CLASS = StarletteCashSocialApp
+
+LoginHandler = Callable[[Request, dict[str, Any], dict[str, Any]], Any]
+ErrorHandler = Callable[[Request, CashSocialError], Any]
+
+
+def _default_error(_request: Request, error: CashSocialError) -> Response:
+    return HTMLResponse(error_page(error), status_code=400)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def create_routes(
+    remote: StarletteCashSocialApp,
+    *,
+    handle_login: LoginHandler,
+    handle_error: ErrorHandler | None = None,
+    login_path: str = "/login",
+    callback_path: str = "/auth",
+    name: str = "cashsocial",
+) -> list[Route]:
+    """A login route and the callback route, for ``Starlette(routes=...)`` or
+    FastAPI's ``app.router.routes``.
+
+    ``handle_login(request, token, userinfo)`` (sync or async) runs after a
+    successful login; if it returns ``None`` the user goes to the ``next``
+    path given to the login route (same site only), else to ``/``.
+    ``handle_error(request, error)`` gets any
+    :class:`~authlib_cashsocial.errors.CashSocialError`; by default a short
+    400 page.
+
+    Example::
+
+        async def on_login(request, token, user):
+            request.session["user"] = user
+
+        app = Starlette(routes=create_routes(oauth.cashsocial, handle_login=on_login),
+                        middleware=[Middleware(SessionMiddleware, secret_key=KEY)])
+    """
+    on_error = handle_error or _default_error
+
+    async def login(request: Request) -> Response:
+        return await remote.authorize_redirect(
+            request, next=request.query_params.get("next")
+        )
+
+    async def callback(request: Request) -> Response:
+        try:
+            token, pending = await remote.finish_login(
+                request.session,
+                request.url.query,
+                callback_state=request.query_params.get("state"),
+            )
+        except CashSocialError as error:
+            response: Response = await _maybe_await(on_error(request, error))
+            return response
+        result = await _maybe_await(handle_login(request, token, token["userinfo"]))
+        if result is None:
+            return RedirectResponse(safe_next_url(pending.get("next")), status_code=302)
+        return result  # type: ignore[no-any-return]
+
+    return [
+        Route(login_path, login, name=f"{name}_login"),
+        Route(callback_path, callback, name=f"{name}_callback"),
+    ]

@@ -1,0 +1,246 @@
+"""The same small web app in Flask, Starlette and Django, each built with
+``register`` and the route helper, served over real loopback HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+import authlib_cashsocial
+
+FRAMEWORKS = ("flask", "starlette", "django")
+
+
+@contextmanager
+def serve_wsgi(app: Any) -> Iterator[str]:
+    socket_map: dict[Any, Any] = {}
+    server = create_server(app, host="127.0.0.1", port=0, map=socket_map, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+
+@contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _remember(store: Any, user: dict[str, Any], token: dict[str, Any]) -> None:
+    store["user"] = dict(user)
+    store["token_keys"] = sorted(token)
+
+
+# ---------------------------------------------------------------- Flask
+
+
+def flask_app(
+    options: dict[str, Any], config: dict[str, Any], extra: Callable[..., None] | None
+):
+    from authlib.integrations.flask_client import OAuth
+    from flask import Flask, jsonify, session
+
+    from authlib_cashsocial.flask_client import create_blueprint
+
+    app = Flask("flask_test_app")
+    app.secret_key = "flask-test-secret"
+    app.config.update(config)
+    oauth = OAuth(app)
+    remote = authlib_cashsocial.register(oauth, **options)
+    app.register_blueprint(
+        create_blueprint(
+            remote, handle_login=lambda _r, token, user: _remember(session, user, token)
+        )
+    )
+
+    @app.route("/me")
+    def me() -> Any:
+        return jsonify(session.get("user"))
+
+    @app.route("/manual/login")
+    def manual_login() -> Any:
+        return remote.authorize_redirect("http://ignored.example/cb")
+
+    @app.route("/manual/auth")
+    def manual_auth() -> Any:
+        token = remote.authorize_access_token()
+        return jsonify(
+            {
+                "keys": sorted(token),
+                "sub": token["userinfo"]["sub"],
+                "again": remote.userinfo(token=token)["sub"],
+            }
+        )
+
+    if extra:
+        extra(app=app, oauth=oauth)
+    return serve_wsgi(app), oauth
+
+
+# ---------------------------------------------------------------- Starlette
+
+
+def starlette_app(
+    options: dict[str, Any], config: dict[str, Any], extra: Callable[..., None] | None
+):
+    from authlib.integrations.starlette_client import OAuth
+    from starlette.applications import Starlette
+    from starlette.config import Config
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from authlib_cashsocial.starlette_client import create_routes
+
+    cache = options.pop("cache", None)
+    oauth = OAuth(Config(environ=config) if config else None, cache=cache)
+    remote = authlib_cashsocial.register(oauth, **options)
+
+    def on_login(request: Request, token: dict[str, Any], user: dict[str, Any]) -> None:
+        _remember(request.session, user, token)
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse(request.session.get("user"))
+
+    async def manual_login(request: Request) -> Any:
+        return await remote.authorize_redirect(request, "http://ignored.example/cb")
+
+    async def manual_auth(request: Request) -> JSONResponse:
+        token = await remote.authorize_access_token(request)
+        again = await remote.userinfo(token=token)
+        return JSONResponse(
+            {
+                "keys": sorted(token),
+                "sub": token["userinfo"]["sub"],
+                "again": again["sub"],
+            }
+        )
+
+    routes = [
+        *create_routes(remote, handle_login=on_login),
+        Route("/me", me),
+        Route("/manual/login", manual_login),
+        Route("/manual/auth", manual_auth),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SessionMiddleware, secret_key="starlette-test")],
+    )
+    if extra:
+        extra(app=app, oauth=oauth)
+    return serve_asgi(app), oauth
+
+
+# ---------------------------------------------------------------- Django
+
+
+class DjangoURLs:
+    """The URLconf module stand-in; each test app sets its patterns."""
+
+    urlpatterns: ClassVar[list[Any]] = []
+
+
+def _configure_django() -> None:
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="django-test-secret",
+        ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+        ROOT_URLCONF=DjangoURLs,
+        MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware"],
+        INSTALLED_APPS=["django.contrib.sessions"],
+        SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+        USE_TZ=True,
+    )
+    import django
+
+    django.setup()
+
+
+def django_app(
+    options: dict[str, Any], config: dict[str, Any], extra: Callable[..., None] | None
+):
+    _configure_django()
+    from authlib.integrations.django_client import OAuth
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import JsonResponse
+    from django.urls import clear_url_caches, path
+
+    from authlib_cashsocial.django_client import urlpatterns
+
+    settings.AUTHLIB_OAUTH_CLIENTS = config.get("AUTHLIB_OAUTH_CLIENTS", {})
+    oauth = OAuth()
+    remote = authlib_cashsocial.register(oauth, **options)
+
+    def me(request: Any) -> JsonResponse:
+        return JsonResponse(request.session.get("user"), safe=False)
+
+    def manual_login(request: Any) -> Any:
+        return remote.authorize_redirect(request, "http://ignored.example/cb")
+
+    def manual_auth(request: Any) -> JsonResponse:
+        token = remote.authorize_access_token(request)
+        return JsonResponse(
+            {
+                "keys": sorted(token),
+                "sub": token["userinfo"]["sub"],
+                "again": remote.userinfo(token=token)["sub"],
+            }
+        )
+
+    DjangoURLs.urlpatterns = [
+        *urlpatterns(
+            remote,
+            handle_login=lambda request, token, user: _remember(
+                request.session, user, token
+            ),
+            login_path="login",
+            callback_path="auth",
+        ),
+        path("me", me),
+        path("manual/login", manual_login),
+        path("manual/auth", manual_auth),
+    ]
+    clear_url_caches()
+    if extra:
+        extra(urls=DjangoURLs.urlpatterns, oauth=oauth)
+    return serve_wsgi(WSGIHandler()), oauth
+
+
+BUILDERS = {"flask": flask_app, "starlette": starlette_app, "django": django_app}

@@ -1,0 +1,363 @@
+"""Flask, Starlette and Django pass the same behavioural checks, end to end
+over real loopback HTTP: browser → app → fake site → app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+
+from authlib_cashsocial.testing import ErrorBody
+from authlib_cashsocial.testing.pytest_plugin import FakeSite
+
+from .apps import BUILDERS, FRAMEWORKS
+
+
+@dataclass
+class RunningApp:
+    """One framework's test app, and a browser (cookie jar) that uses it."""
+
+    site: FakeSite
+    base_url: str
+    oauth: Any
+    browser: requests.Session
+
+    def start(self, path: str = "/login") -> str:
+        """Open the app's login route; return where it redirects."""
+        resp = self.browser.get(self.base_url + path, allow_redirects=False, timeout=10)
+        assert resp.status_code in (302, 307), resp.text
+        return resp.headers["Location"]
+
+    def at_site(self, login_url: str, user: str = "alice") -> str:
+        """Sign in and approve at the site; return the callback URL."""
+        password = self.site.users[user].password
+        callback = self.site.browser.log_in(login_url, username=user, password=password)
+        assert callback is not None
+        return callback
+
+    def callback(self, url: str) -> requests.Response:
+        return self.browser.get(url, allow_redirects=False, timeout=10)
+
+    def login(self, user: str = "alice", path: str = "/login") -> requests.Response:
+        return self.callback(self.at_site(self.start(path), user))
+
+    def me(self) -> Any:
+        return self.browser.get(self.base_url + "/me", timeout=10).json()
+
+    def exchanges(self) -> int:
+        return len(self.site.fake.requests_to("api/authorize"))
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_app(site: FakeSite, framework: str) -> Iterator[Callable[..., RunningApp]]:
+    stack = ExitStack()
+
+    def build(
+        *,
+        config: dict[str, Any] | None = None,
+        extra: Any = None,
+        callback_path: str = "/auth",
+        **options: Any,
+    ) -> RunningApp:
+        if config is None:
+            options.setdefault("client_id", site.app.app_id)
+            options.setdefault("client_secret", site.app.app_secret)
+        options.setdefault("base_url", site.base_url)
+        server, oauth = BUILDERS[framework](options, config or {}, extra)
+        base_url = stack.enter_context(server)
+        site.app.redirect_url = base_url + callback_path
+        browser = stack.enter_context(requests.Session())
+        return RunningApp(site, base_url, oauth, browser)
+
+    yield build
+    stack.close()
+
+
+@pytest.mark.parametrize("release", ["4.2", "4.0.3"])
+def test_full_login(site: FakeSite, make_app, release):
+    site.fake.release = release
+    app = make_app()
+    login_url = app.start("/login?next=/welcome")
+    assert login_url == f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    done = app.callback(app.at_site(login_url))
+    assert done.status_code in (302, 307)
+    assert done.headers["Location"].endswith("/welcome")
+    user = app.me()
+    assert user["sub"] == "101"
+    assert user["name"] == "Alice Liddell"
+    assert user["user_info"]["user_name"] == "alice"
+
+
+def test_authorize_access_token_returns_token_with_userinfo(site: FakeSite, make_app):
+    app = make_app(callback_path="/manual/auth")
+    result = app.callback(app.at_site(app.start("/manual/login"), "olga")).json()
+    assert result == {
+        "keys": ["access_token", "expires_at", "expires_in", "token_type", "userinfo"],
+        "sub": "103",
+        "again": "103",  # userinfo(token=...) later, as for any provider
+    }
+
+
+def test_sparse_profile(site: FakeSite, make_app):
+    app = make_app()
+    app.login("bob")
+    user = app.me()
+    assert user["name"] == "Bob"
+    assert "gender" not in user
+    assert "birthdate" not in user
+
+
+def test_credentials_from_framework_config(site: FakeSite, make_app, framework):
+    if framework == "django":
+        config = {
+            "AUTHLIB_OAUTH_CLIENTS": {
+                "cashsocial": {
+                    "client_id": site.app.app_id,
+                    "client_secret": site.app.app_secret,
+                }
+            }
+        }
+    else:
+        config = {
+            "CASHSOCIAL_CLIENT_ID": site.app.app_id,
+            "CASHSOCIAL_CLIENT_SECRET": site.app.app_secret,
+        }
+    app = make_app(config=config)
+    app.login()
+    assert app.me()["sub"] == "101"
+
+
+def test_missing_credentials_name_the_setting(site: FakeSite, make_app, framework):
+    from authlib_cashsocial import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as failure:
+        make_app(config={"UNRELATED": "1"})
+    assert failure.value.option == "client_id"
+    hint = (
+        "AUTHLIB_OAUTH_CLIENTS['cashsocial']['client_id']"
+        if framework == "django"
+        else "CASHSOCIAL_CLIENT_ID"
+    )
+    assert hint in str(failure.value)
+
+
+def test_forged_callback_sends_nothing(site: FakeSite, make_app):
+    app = make_app()
+    # A valid key, obtained by someone else, planted in a browser that
+    # started no login.
+    callback = app.at_site(f"{site.base_url}/api/oauth?app_id={site.app.app_id}")
+    resp = app.callback(callback)
+    assert resp.status_code == 400
+    assert "mismatching_state" in resp.text
+    assert app.exchanges() == 0
+    assert app.me() is None
+
+
+def test_replayed_callback_is_refused(site: FakeSite, make_app):
+    app = make_app()
+    callback = app.at_site(app.start())
+    assert app.callback(callback).status_code in (302, 307)
+    replay = app.callback(callback)
+    assert replay.status_code == 400
+    assert "mismatching_state" in replay.text
+    assert app.exchanges() == 1
+
+
+def test_expired_pending_login(site: FakeSite, make_app):
+    app = make_app(login_timeout=1)
+    callback = app.at_site(app.start())
+    time.sleep(1.2)
+    resp = app.callback(callback)
+    assert resp.status_code == 400
+    assert "login_timeout" in resp.text
+    assert app.exchanges() == 0
+
+
+def test_missing_auth_key(site: FakeSite, make_app):
+    app = make_app()
+    app.start()
+    resp = app.callback(app.base_url + "/auth?other=1")
+    assert resp.status_code == 400
+    assert "missing_auth_key" in resp.text
+    assert app.exchanges() == 0
+
+
+def test_mismatching_state_parameter(site: FakeSite, make_app):
+    app = make_app()
+    callback = app.at_site(app.start())
+    resp = app.callback(callback + "&state=not-ours")
+    assert resp.status_code == 400
+    assert app.exchanges() == 0
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("invalid app_secret", "invalid_client"),
+        ("invalid auth_key", "invalid_grant"),
+        ("Приложение отключено", "provider_error"),
+    ],
+)
+def test_provider_errors_surface_typed(site: FakeSite, make_app, message, code):
+    app = make_app()
+    callback = app.at_site(app.start())
+    site.fake.inject("api/authorize", ErrorBody(message))
+    resp = app.callback(callback)
+    assert resp.status_code == 400
+    assert code in resp.text
+    app.login()  # the app stays usable
+    assert app.me()["sub"] == "101"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/ok\r\nLocation: https://evil.example",
+    ],
+)
+def test_next_never_leaves_the_site(site: FakeSite, make_app, target):
+    app = make_app()
+    login_url = app.start("/login?next=" + requests.utils.quote(target, safe=""))
+    done = app.callback(app.at_site(login_url))
+    assert done.headers["Location"] in ("/", app.base_url + "/")
+
+
+def test_two_tabs_older_finished_first(site: FakeSite, make_app):
+    app = make_app()
+    older_tab = app.at_site(app.start())
+    newer_tab = app.at_site(app.start())  # the site replaced the older key
+    refused = app.callback(older_tab)
+    assert refused.status_code == 400
+    assert "invalid_grant" in refused.text  # a clear error in that tab...
+    assert app.callback(newer_tab).status_code in (302, 307)  # ...and one session
+    assert app.me()["sub"] == "101"
+
+
+def test_two_tabs_newer_finished_first(site: FakeSite, make_app):
+    app = make_app()
+    older_tab = app.at_site(app.start())
+    newer_tab = app.at_site(app.start())
+    assert app.callback(newer_tab).status_code in (302, 307)
+    late = app.callback(older_tab)
+    assert late.status_code == 400
+    assert "mismatching_state" in late.text
+    assert app.exchanges() == 1
+    assert app.me()["sub"] == "101"
+
+
+def test_two_registrations_never_share_configuration(site: FakeSite, make_app):
+    import authlib_cashsocial
+
+    def second(**kwargs: Any) -> None:
+        other = authlib_cashsocial.register(
+            kwargs["oauth"],
+            name="othersite",
+            client_id="other-id",
+            client_secret="o",
+            base_url="https://other.example",
+        )
+        kwargs["oauth"].other = other
+
+    app = make_app(extra=second)
+    ours = app.oauth.create_client("cashsocial")
+    other = app.oauth.create_client("othersite")
+    assert ours.client_id == site.app.app_id
+    assert other.client_id == "other-id"
+    assert ours.login_url.startswith(site.base_url)
+    assert other.login_url == "https://other.example/api/oauth?app_id=other-id"
+    assert type(ours).OAUTH_APP_CONFIG is None
+    app.login()
+    assert app.me()["sub"] == "101"
+
+
+def test_a_standard_oauth2_provider_beside_ours(site: FakeSite, make_app):
+    def github(**kwargs: Any) -> None:
+        kwargs["oauth"].register(
+            "github",
+            client_id="gh-id",
+            client_secret="gh-secret",
+            authorize_url="https://github.com/login/oauth/authorize",
+            access_token_url="https://github.com/login/oauth/access_token",
+        )
+
+    app = make_app(extra=github)
+    gh = app.oauth.create_client("github")
+    assert type(gh).__module__.startswith("authlib.integrations")
+    assert gh.client_cls.__module__.startswith("authlib.integrations")
+    rv = gh.create_authorization_url("https://app.example/cb")
+    if hasattr(rv, "__await__"):
+        import asyncio
+
+        rv = asyncio.run(rv)
+    assert "response_type=code" in rv["url"]
+    assert "client_id=gh-id" in rv["url"]
+    app.login()
+    assert app.me()["sub"] == "101"
+
+
+def test_client_cls_spelling_of_authlib(site: FakeSite, make_app, framework):
+    import importlib
+
+    module = importlib.import_module(f"authlib_cashsocial.{framework}_client")
+
+    def plain(**kwargs: Any) -> None:
+        app = kwargs["oauth"].register(
+            "plain",
+            client_cls=module.APP_CLASS,
+            client_id="p",
+            client_secret="s",
+            base_url=site.base_url,
+        )
+        assert isinstance(app, module.APP_CLASS) or app.__class__ is not None
+
+    app = make_app(extra=plain)
+    assert type(app.oauth.create_client("plain")) is module.APP_CLASS
+    assert app.oauth.create_client("plain").login_url.endswith("app_id=p")
+
+
+class DictCache:
+    """The cache interface Authlib's Starlette integration calls."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+        self.writes = 0
+
+    async def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+    async def set(self, key: str, value: Any, expires: int | None = None) -> None:
+        self.writes += 1
+        self.data[key] = value
+
+    async def delete(self, key: str) -> None:
+        self.data.pop(key, None)
+
+
+@pytest.mark.parametrize("framework", ["starlette"])
+def test_starlette_with_a_cache_instead_of_session_storage(site: FakeSite, make_app):
+    cache = DictCache()
+    app = make_app(cache=cache)
+    app.start()
+    assert cache.writes == 1
+    assert len(cache.data) == 1  # the pending login lives in the cache...
+    app.callback(app.at_site(app.start()))
+    assert cache.data == {}  # ...and is consumed by the callback
+    assert app.me()["sub"] == "101"
+    forged = app.callback(
+        app.at_site(f"{site.base_url}/api/oauth?app_id={site.app.app_id}")
+    )
+    assert forged.status_code == 400
+    assert app.exchanges() == 1
