@@ -33,7 +33,7 @@ from .faults import (
     Slow,
     Status,
 )
-from .server import FakeProviderServer, seed_demo
+from .server import FakeProviderServer, FakeSite, demo_site, seed_demo
 
 __all__ = [
     "RELEASES",
@@ -44,6 +44,7 @@ __all__ = [
     "FakeApp",
     "FakeClock",
     "FakeProviderServer",
+    "FakeSite",
     "FakeSngine",
     "FakeUser",
     "Fault",
@@ -54,5 +55,6 @@ __all__ = [
     "ScriptedBrowser",
     "Slow",
     "Status",
+    "demo_site",
     "seed_demo",
 ]

@@ -16,29 +16,15 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
-from .browser import ScriptedBrowser
-from .fake import FakeApp, FakeSngine, FakeUser
+from .server import FakeSite
 
 __all__ = ["FakeSite", "cashsocial_provider"]
 
 #: The demo app's App Redirect URL unless a test changes ``site.app.redirect_url``.
 DEFAULT_REDIRECT_URL = "http://127.0.0.1:5000/auth"
-
-
-@dataclass
-class FakeSite:
-    """What the ``cashsocial_provider`` fixture gives: a running fake site
-    seeded with the demo app and members, and a browser to click through it."""
-
-    fake: FakeSngine
-    base_url: str
-    app: FakeApp
-    users: dict[str, FakeUser]
-    browser: ScriptedBrowser = field(default_factory=ScriptedBrowser)
 
 
 @pytest.fixture
@@ -49,17 +35,7 @@ def cashsocial_provider() -> Iterator[FakeSite]:
     ``site.fake.inject(...)`` for faults and ``site.fake.requests`` to see what
     reached the site.
     """
-    from .server import FakeProviderServer, seed_demo
+    from .server import demo_site
 
-    with FakeProviderServer() as server:
-        app, users = seed_demo(server.fake, redirect_url=DEFAULT_REDIRECT_URL)
-        site = FakeSite(
-            fake=server.fake,
-            base_url=server.base_url,
-            app=app,
-            users={u.user_name: u for u in users},
-        )
-        try:
-            yield site
-        finally:
-            site.browser.close()
+    with demo_site(redirect_url=DEFAULT_REDIRECT_URL) as site:
+        yield site

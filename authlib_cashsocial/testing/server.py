@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
 
-__all__ = ["FakeProviderServer", "seed_demo"]
+__all__ = ["FakeProviderServer", "FakeSite", "demo_site", "seed_demo"]
 
 
 def seed_demo(fake: FakeSngine, *, redirect_url: str) -> tuple[FakeApp, list[FakeUser]]:
@@ -149,3 +153,50 @@ class FakeProviderServer:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@dataclass
+class FakeSite:
+    """A running fake site seeded with the demo app and members, and a
+    browser to click through it (what ``demo_site`` and the
+    ``cashsocial_provider`` fixture give)."""
+
+    fake: FakeSngine
+    base_url: str
+    app: FakeApp
+    users: dict[str, FakeUser]
+    browser: ScriptedBrowser = field(default_factory=ScriptedBrowser)
+
+
+@contextmanager
+def demo_site(
+    *,
+    redirect_url: str,
+    release: str = "4.2",
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[FakeSite]:
+    """Serve a fake Sngine ``release`` seeded by :func:`seed_demo`, whose demo
+    app sends users back to ``redirect_url``.
+
+    Example::
+
+        with demo_site(redirect_url="http://127.0.0.1:5000/auth") as site:
+            authlib_cashsocial.register(oauth, client_id=site.app.app_id,
+                                        client_secret=site.app.app_secret,
+                                        base_url=site.base_url)
+    """
+    with FakeProviderServer(
+        FakeSngine(release=release), host=host, port=port
+    ) as server:
+        app, users = seed_demo(server.fake, redirect_url=redirect_url)
+        site = FakeSite(
+            fake=server.fake,
+            base_url=server.base_url,
+            app=app,
+            users={u.user_name: u for u in users},
+        )
+        try:
+            yield site
+        finally:
+            site.browser.close()

@@ -1,0 +1,24 @@
+"""Settings of the example project: sessions in signed cookies, no database."""
+
+import os
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "change-me")
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "demo.urls"
+INSTALLED_APPS = ["django.contrib.sessions"]
+MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+USE_TZ = True
+
+# Read by Authlib for every provider; authlib-cashsocial also reads its own
+# options (base_url, token_method, ...) from the same entry.
+AUTHLIB_OAUTH_CLIENTS = {
+    "cashsocial": {
+        "client_id": os.environ.get("CASHSOCIAL_CLIENT_ID"),
+        "client_secret": os.environ.get("CASHSOCIAL_CLIENT_SECRET"),
+        "base_url": os.environ.get(
+            "CASHSOCIAL_BASE_URL", "https://cs.moneypoolscash.com"
+        ),
+    }
+}
