@@ -21,6 +21,8 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 # intersphinx, so references into them are not checked (ours all are).
 nitpick_ignore_regex = [
     (r"py:.*", r"(authlib|requests|httpx2|werkzeug|_typeshed|waitress|pytest)(\..*)?"),
+    (r"py:.*", r"(flask|starlette|django)(\..*)?"),
+    (r"py:.*", r"authlib_cashsocial\.remote_app\._AppBase"),
     (r"py:.*", r"(Any|T|Placement|TokenMethod|HTTPResponse|UserInfo|OAuthError)"),
     (r"py:.*", r"(OAuth2Session|OAuth2Client|AsyncOAuth2Client|Response|Request)"),
     (r"py:.*", r"(collections\.abc|typing|logging|_lock)\..*"),
