@@ -14,6 +14,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 import authlib_cashsocial
+from authlib_cashsocial import CashSocialError
 
 FRAMEWORKS = ("flask", "starlette", "django")
 
@@ -61,6 +62,20 @@ def _remember(store: Any, user: dict[str, Any], token: dict[str, Any]) -> None:
     store["token_keys"] = sorted(token)
 
 
+def _manual_result(
+    store: Any, token: dict[str, Any], again: dict[str, Any], api: dict[str, Any]
+) -> dict[str, Any]:
+    """What the /manual/auth routes answer; the token (without the claims)
+    stays in the session for /manual/later."""
+    store["token"] = {k: v for k, v in token.items() if k != "userinfo"}
+    return {
+        "keys": sorted(token),
+        "sub": token["userinfo"]["sub"],
+        "again": again["sub"],  # userinfo(token=...)
+        "api": api["user_info"]["user_id"],  # get() under api_base_url
+    }
+
+
 # ---------------------------------------------------------------- Flask
 
 
@@ -94,13 +109,16 @@ def flask_app(
     @app.route("/manual/auth")
     def manual_auth() -> Any:
         token = remote.authorize_access_token()
-        return jsonify(
-            {
-                "keys": sorted(token),
-                "sub": token["userinfo"]["sub"],
-                "again": remote.userinfo(token=token)["sub"],
-            }
-        )
+        again = remote.userinfo(token=token)
+        api = remote.get("get_user_info", token=token).json()
+        return jsonify(_manual_result(session, token, again, api))
+
+    @app.route("/manual/later")
+    def manual_later() -> Any:
+        try:
+            return jsonify(remote.userinfo(token=session["token"])["sub"])
+        except CashSocialError as error:
+            return jsonify(error.error)
 
     if extra:
         extra(app=app, oauth=oauth)
@@ -140,19 +158,22 @@ def starlette_app(
     async def manual_auth(request: Request) -> JSONResponse:
         token = await remote.authorize_access_token(request)
         again = await remote.userinfo(token=token)
-        return JSONResponse(
-            {
-                "keys": sorted(token),
-                "sub": token["userinfo"]["sub"],
-                "again": again["sub"],
-            }
-        )
+        api = (await remote.get("get_user_info", token=token)).json()
+        return JSONResponse(_manual_result(request.session, token, again, api))
+
+    async def manual_later(request: Request) -> JSONResponse:
+        try:
+            claims = await remote.userinfo(token=request.session["token"])
+        except CashSocialError as error:
+            return JSONResponse(error.error)
+        return JSONResponse(claims["sub"])
 
     routes = [
         *create_routes(remote, handle_login=on_login),
         Route("/me", me),
         Route("/manual/login", manual_login),
         Route("/manual/auth", manual_auth),
+        Route("/manual/later", manual_later),
     ]
     app = Starlette(
         routes=routes,
@@ -216,13 +237,16 @@ def django_app(
 
     def manual_auth(request: Any) -> JsonResponse:
         token = remote.authorize_access_token(request)
-        return JsonResponse(
-            {
-                "keys": sorted(token),
-                "sub": token["userinfo"]["sub"],
-                "again": remote.userinfo(token=token)["sub"],
-            }
-        )
+        again = remote.userinfo(token=token)
+        api = remote.get("get_user_info", token=token).json()
+        return JsonResponse(_manual_result(request.session, token, again, api))
+
+    def manual_later(request: Any) -> JsonResponse:
+        try:
+            sub = remote.userinfo(token=request.session["token"])["sub"]
+        except CashSocialError as error:
+            return JsonResponse(error.error, safe=False)
+        return JsonResponse(sub, safe=False)
 
     DjangoURLs.urlpatterns = [
         *urlpatterns(
@@ -236,6 +260,7 @@ def django_app(
         path("me", me),
         path("manual/login", manual_login),
         path("manual/auth", manual_auth),
+        path("manual/later", manual_later),
     ]
     clear_url_caches()
     if extra:

@@ -104,8 +104,13 @@ def test_authorize_access_token_returns_token_with_userinfo(site: FakeSite, make
     assert result == {
         "keys": ["access_token", "expires_at", "expires_in", "token_type", "userinfo"],
         "sub": "103",
-        "again": "103",  # userinfo(token=...) later, as for any provider
+        "again": "103",  # userinfo(token=...), as for any provider
+        "api": "103",  # get("get_user_info") under api_base_url, token in the query
     }
+    later = app.base_url + "/manual/later"
+    assert app.browser.get(later, timeout=10).json() == "103"
+    site.fake.clock.advance(61)  # the site's 60 s
+    assert app.browser.get(later, timeout=10).json() == "token_expired"
 
 
 def test_sparse_profile(site: FakeSite, make_app):
