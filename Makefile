@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint types pytest docs install fuzz bench clean
+.PHONY: test demo lint types pytest docs install browser-deps screenshot clean
 
 test: lint types pytest docs
 
@@ -25,9 +25,16 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# The browser test drives Debian's Chromium through its chromedriver.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
 # coverage starts before pytest so that it also sees the modules our own
 # pytest plugin (the pytest11 entry point) imports at start-up.
-pytest: $(STAMP)
+pytest: $(STAMP) browser-deps
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
 
@@ -36,6 +43,10 @@ docs: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m authlib_cashsocial demo
+
+# The README's picture of the demo's profile page, taken by the browser test's helper.
+screenshot: $(STAMP) browser-deps
+	$(BIN)/python -m tests.browser docs/_static/demo-profile.png
 
 clean:
 	rm -rf $(VENV) docs/_build .coverage .mypy_cache .ruff_cache

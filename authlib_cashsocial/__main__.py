@@ -1,8 +1,13 @@
 """``python -m authlib_cashsocial``: the demo and the fake provider.
 
-* ``demo``: starts the fake provider and runs one complete scripted login with
-  :class:`~authlib_cashsocial.CashSocialSession` (sign-in, approval, callback,
-  exchange, user info), then prints the normalized profile.
+* ``demo``: the fake Sngine site and a small Flask app on loopback, served
+  until Ctrl-C: open the printed URL and log in. With ``--base-url``,
+  ``--client-id`` and ``--client-secret`` (or ``CASHSOCIAL_BASE_URL``,
+  ``CASHSOCIAL_CLIENT_ID``, ``CASHSOCIAL_CLIENT_SECRET``) the same app logs in
+  with a real Sngine site instead: the way to check your own credentials.
+* ``demo --script``: one complete scripted login with
+  :class:`~authlib_cashsocial.CashSocialSession` against the fake site, printing
+  the normalized profile, then exits.
 * ``fake-provider``: serves the fake Sngine site until Ctrl-C, with the demo
   app and members, for trying your own app against it.
 """
@@ -10,7 +15,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -27,8 +35,62 @@ from .testing import (
 __all__ = ["main"]
 
 
+def _web_demo(args: argparse.Namespace) -> int:
+    from waitress.server import create_server
+
+    from .testing import demo_site
+    from .testing.demo_app import create_demo_app
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    app_url = f"http://{args.host}:{sock.getsockname()[1]}"
+    real = args.base_url or args.client_id or args.client_secret
+    with contextlib.ExitStack() as stack:
+        if real:
+            options = {
+                "base_url": args.base_url,
+                "client_id": args.client_id,
+                "client_secret": args.client_secret,
+            }
+            print(f"real site:   {args.base_url}")
+            print(f"Register this App Redirect URL with your app there: {app_url}/auth")
+        else:
+            site = stack.enter_context(
+                demo_site(
+                    redirect_url=f"{app_url}/auth",
+                    release=args.release,
+                    port=args.provider_port,
+                )
+            )
+            options = {
+                "base_url": site.base_url,
+                "client_id": site.app.app_id,
+                "client_secret": site.app.app_secret,
+            }
+            print(
+                f"fake site:   {site.base_url}  (Sngine {args.release}; members "
+                + ", ".join(f"{u.user_name}/{u.password}" for u in site.users.values())
+                + ")"
+            )
+        app = create_demo_app(**{k: v for k, v in options.items() if v})
+        server = create_server(app, sockets=[sock], threads=8)
+        print(f"demo app:    {app_url}/   <- open this; Ctrl-C to stop", flush=True)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
-    with FakeProviderServer(FakeSngine(release=args.release), port=args.port) as server:
+    if not args.script:
+        return _web_demo(args)
+    with FakeProviderServer(
+        FakeSngine(release=args.release), port=args.provider_port
+    ) as server:
         app, users = seed_demo(server.fake, redirect_url="http://127.0.0.1:8000/auth")
         user = next((u for u in users if u.user_name == args.user), None)
         if user is None:
@@ -87,10 +149,27 @@ def _fake_provider(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m authlib_cashsocial")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="one scripted login against the fake site")
-    demo.add_argument("--user", default="alice", help="demo member (alice, bob, olga)")
+    demo = commands.add_parser(
+        "demo", help="the demo web app on the fake (or a real) site"
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=0, help="demo app port (0: free)")
+    demo.add_argument("--provider-port", type=int, default=0, help="fake site port")
     demo.add_argument("--release", default="4.2", choices=RELEASES)
-    demo.add_argument("--port", type=int, default=0, help="fake site port (0: free)")
+    env = os.environ.get
+    demo.add_argument(
+        "--base-url",
+        default=env("CASHSOCIAL_BASE_URL"),
+        help="a real Sngine site instead of the fake one",
+    )
+    demo.add_argument("--client-id", default=env("CASHSOCIAL_CLIENT_ID"))
+    demo.add_argument("--client-secret", default=env("CASHSOCIAL_CLIENT_SECRET"))
+    demo.add_argument(
+        "--script",
+        action="store_true",
+        help="run one scripted login with CashSocialSession and exit",
+    )
+    demo.add_argument("--user", default="alice", help="--script: alice, bob or olga")
     demo.set_defaults(run=_demo)
     fake = commands.add_parser("fake-provider", help="serve the fake Sngine site")
     fake.add_argument("--host", default="127.0.0.1")

@@ -16,9 +16,9 @@ from authlib_cashsocial.testing.pytest_plugin import FakeSite
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_demo_prints_a_normalized_profile():
+def test_scripted_demo_prints_a_normalized_profile():
     done = subprocess.run(
-        [sys.executable, "-m", "authlib_cashsocial", "demo"],
+        [sys.executable, "-m", "authlib_cashsocial", "demo", "--script"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -38,6 +38,7 @@ def test_demo_on_an_old_release_with_another_user():
             "-m",
             "authlib_cashsocial",
             "demo",
+            "--script",
             "--release",
             "4.0.3",
             "--user",
@@ -49,6 +50,40 @@ def test_demo_on_an_old_release_with_another_user():
         check=True,
     )
     assert '"name": "Ольга Петрова"' in done.stdout
+
+
+def test_demo_against_a_real_site_prints_the_redirect_url_to_register():
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "authlib_cashsocial",
+            "demo",
+            "--base-url",
+            "https://social.example",
+            "--client-id",
+            "42",
+            "--client-secret",
+            "s3cret",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        register = re.search(
+            r"App Redirect URL.*: (http://127\.0\.0\.1:\d+/auth)", lines[1]
+        )
+        app = re.search(r"demo app:\s+(http://127\.0\.0\.1:\d+)/", lines[2]).group(1)
+        assert register.group(1) == app + "/auth"
+        start = requests.get(app + "/login", allow_redirects=False, timeout=5)
+        assert start.headers["Location"] == "https://social.example/api/oauth?app_id=42"
+        assert "s3cret" not in "".join(lines)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        proc.stdout.close()
 
 
 def test_fake_provider_command_serves_until_interrupted():

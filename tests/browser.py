@@ -1,0 +1,134 @@
+"""Drive ``make demo``'s app and fake site in a real headless Chromium
+(Debian's ``chromium`` and ``chromium-driver``, through Selenium).
+
+``python -m tests.browser docs/_static/demo-profile.png`` takes the profile
+screenshot shown in the README.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@contextmanager
+def running_demo() -> Iterator[str]:
+    """``python -m authlib_cashsocial demo`` (what ``make demo`` runs) in a
+    subprocess; yields the demo app's URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "authlib_cashsocial", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for _ in range(5):
+            line = proc.stdout.readline()
+            match = re.search(r"demo app:\s+(http://\S+?)/?\s", line)
+            if match:
+                yield match.group(1)
+                break
+        else:
+            raise RuntimeError("the demo printed no URL")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+@contextmanager
+def chromium(profile_dir: Path) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1000,900",
+        f"--user-data-dir={profile_dir}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=CHROMEDRIVER), options=options
+    )
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def click(driver: WebDriver, css: str) -> None:
+    WebDriverWait(driver, 10).until(
+        expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, css))
+    ).click()
+
+
+def sign_in(driver: WebDriver, username: str, password: str) -> None:
+    WebDriverWait(driver, 10).until(
+        expected_conditions.presence_of_element_located((By.NAME, "username"))
+    )
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    click(driver, "#signin")
+
+
+def text_of(driver: WebDriver, css: str) -> str:
+    element = WebDriverWait(driver, 10).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+    )
+    return str(element.text)
+
+
+def picture_loaded(driver: WebDriver) -> bool:
+    return bool(
+        driver.execute_script(
+            "const img = document.getElementById('picture');"
+            "return img.complete && img.naturalWidth > 0;"
+        )
+    )
+
+
+def capture_profile(screenshot: Path, profile_dir: Path) -> None:
+    """Log in as alice in the demo and save the profile page's screenshot."""
+    with running_demo() as app, chromium(profile_dir) as driver:
+        driver.get(app + "/")
+        click(driver, "#login")
+        sign_in(driver, "alice", "wonderland")
+        click(driver, "#approve")
+        text_of(driver, "#name")
+        WebDriverWait(driver, 10).until(lambda d: picture_loaded(d))
+        driver.save_screenshot(str(screenshot))
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "demo-profile.png")
+    with tempfile.TemporaryDirectory() as profile:
+        capture_profile(target, Path(profile))
+    time.sleep(0)
+    print(f"saved {target}")

@@ -1,0 +1,49 @@
+"""``make demo`` in a real headless Chromium: sign in, approve, see the
+profile; deny consent and find the demo still usable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .browser import chromium, click, picture_loaded, running_demo, sign_in, text_of
+
+
+def test_login_shows_the_profile(tmp_path: Path):
+    with running_demo() as app, chromium(tmp_path / "profile") as driver:
+        driver.get(app + "/")
+        click(driver, "#login")
+        assert "Sign in" in driver.title
+        assert "alice" in driver.page_source  # the seeded members are listed
+        sign_in(driver, "alice", "wonderland")
+        click(driver, "#approve")
+        assert text_of(driver, "#name") == "Alice Liddell"
+        assert text_of(driver, "#email") == "alice@example.org"
+        assert picture_loaded(driver)
+        claims = text_of(driver, "#claims")
+        assert "preferred_username" in claims
+        assert "sub" in claims
+        screenshot = tmp_path / "profile.png"
+        assert driver.save_screenshot(str(screenshot))
+        assert screenshot.stat().st_size > 10_000
+        click(driver, "#logout")
+        assert text_of(driver, "#login") == "Log in with Cash Social Network"
+
+
+def test_denied_consent_leaves_the_demo_usable(tmp_path: Path):
+    with running_demo() as app, chromium(tmp_path / "profile") as driver:
+        driver.get(app + "/")
+        click(driver, "#login")
+        sign_in(driver, "bob", "builder")
+        click(driver, "#cancel")  # the site sends the user home; the app hears nothing
+        assert "fake Sngine site" in driver.page_source
+        driver.get(app + "/")
+        click(driver, "#login")  # signed in at the site already: consent again
+        click(driver, "#approve")
+        assert text_of(driver, "#name") == "Bob"
+
+
+def test_forged_callback_shows_the_error_page(tmp_path: Path):
+    with running_demo() as app, chromium(tmp_path / "profile") as driver:
+        driver.get(app + "/auth?auth_key=" + "0" * 32)
+        assert text_of(driver, "#error-code") == "mismatching_state"
+        assert "Nothing was sent" in text_of(driver, "#error-description")
