@@ -38,8 +38,11 @@ pytest: $(STAMP) browser-deps
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
 
+# Broken references are errors (-n -W); every Python example in the docs is a
+# testcode block that the doctest builder runs against the fake site.
 docs: $(STAMP)
 	$(BIN)/sphinx-build -n -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/sphinx-build -n -W --keep-going -q -b doctest docs docs/_build/doctest
 
 demo: $(STAMP)
 	$(BIN)/python -m authlib_cashsocial demo

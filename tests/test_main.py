@@ -123,3 +123,26 @@ def test_readme_example_runs_as_written(site: FakeSite):
     assert namespace["login_url"] == login_url
     assert namespace["user"]["sub"] == "101"
     namespace["session"].close()
+
+
+def test_readme_flask_example_logs_a_user_in(site: FakeSite):
+    from flask import Flask, redirect, session
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)[1]
+    app = Flask("readme_example")
+    app.secret_key = "test"
+    app.config.update(
+        CASHSOCIAL_CLIENT_ID=site.app.app_id,
+        CASHSOCIAL_CLIENT_SECRET=site.app.app_secret,
+        CASHSOCIAL_BASE_URL=site.base_url,
+    )
+    namespace = {"app": app, "session": session, "redirect": redirect}
+    exec(compile(example, "README.md", "exec"), namespace)  # noqa: S102
+    browser = app.test_client()
+    callback = site.browser.log_in(
+        browser.get("/login").headers["Location"], username="bob", password="builder"
+    )
+    assert browser.get(callback.replace("http://127.0.0.1:5000", "")).status_code == 302
+    with browser.session_transaction() as saved:
+        assert saved["user"]["sub"] == "102"
