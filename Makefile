@@ -44,8 +44,9 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -n -W --keep-going -q -b html docs docs/_build/html
 	$(BIN)/sphinx-build -n -W --keep-going -q -b doctest docs docs/_build/doctest
 
+# make demo DEMO_ARGS="--port 5000" (see python -m authlib_cashsocial demo --help)
 demo: $(STAMP)
-	$(BIN)/python -m authlib_cashsocial demo
+	$(BIN)/python -m authlib_cashsocial demo $(DEMO_ARGS)
 
 # The README's picture of the demo's profile page, taken by the browser test's helper.
 screenshot: $(STAMP) browser-deps
