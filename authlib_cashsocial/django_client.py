@@ -32,7 +32,7 @@ from django.urls import URLPattern, path
 
 from .errors import CashSocialError
 from .remote_app import CashSocialAppMixin, error_page, safe_next_url
-from .requests_client import CashSocialSession
+from .requests_client import CashSocialSession, SharedConnections
 
 __all__ = ["APP_CLASS", "DjangoCashSocialApp", "urlpatterns"]
 
@@ -47,6 +47,7 @@ class DjangoCashSocialApp(CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[
     """
 
     client_cls = CashSocialSession
+    connections_class = SharedConnections
     config_key_hint = "AUTHLIB_OAUTH_CLIENTS['{name}']['{option}']"
 
     def authorize_redirect(

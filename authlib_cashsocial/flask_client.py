@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from .errors import CashSocialError
 from .remote_app import CashSocialAppMixin, error_page, safe_next_url
-from .requests_client import CashSocialSession
+from .requests_client import CashSocialSession, SharedConnections
 
 __all__ = ["APP_CLASS", "FlaskCashSocialApp", "create_blueprint"]
 
@@ -45,6 +45,7 @@ class FlaskCashSocialApp(CashSocialAppMixin, FlaskOAuth2App):  # type: ignore[mi
     """
 
     client_cls = CashSocialSession
+    connections_class = SharedConnections
 
     def authorize_redirect(
         self, redirect_uri: str | None = None, *, next: str | None = None, **kwargs: Any

@@ -4,6 +4,9 @@ authlib-cashsocial[httpx]``)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import weakref
 from typing import Any
 
 import httpx2
@@ -14,13 +17,82 @@ from .client_base import CashSocialClientMixin
 from .compliance import transport_error
 from .errors import CashSocialError
 
-__all__ = ["AsyncCashSocialClient", "CashSocialClient"]
+__all__ = ["AsyncCashSocialClient", "CashSocialClient", "SharedAsyncConnections"]
 
 _DEFAULT = httpx2.USE_CLIENT_DEFAULT
 
 
 def _translated(exc: httpx2.TransportError) -> CashSocialError:
     return transport_error(exc, timed_out=isinstance(exc, httpx2.TimeoutException))
+
+
+#: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
+TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
+
+
+class _KeptOpen(httpx2.AsyncBaseTransport):
+    """A per-call client's view of a shared transport: closing the client
+    leaves the transport, and its keep-alive connections, to the next one."""
+
+    def __init__(self, transport: httpx2.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class SharedAsyncConnections:
+    """One httpx2 transport (a pool of keep-alive connections) per event loop,
+    shared by every client a registered Starlette app creates.
+
+    Connections belong to the event loop that opened them, so each running
+    loop gets its own transport; ``aclose()`` closes the current loop's.
+
+    Example::
+
+        connections = SharedAsyncConnections()
+        async with AsyncCashSocialClient(APP_ID, SECRET, connections=connections) as c:
+            ...
+        await connections.aclose()
+    """
+
+    def __init__(self, **transport_options: Any) -> None:
+        self._options = transport_options
+        self._transports: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, httpx2.AsyncHTTPTransport
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_client_kwargs(cls, client_kwargs: dict[str, Any]) -> SharedAsyncConnections:
+        """A pool built with the user's ``verify``, ``proxy``, ``limits``...,
+        which httpx2 would otherwise ignore once a transport is given."""
+        return cls(
+            **{k: client_kwargs[k] for k in TRANSPORT_OPTIONS if k in client_kwargs}
+        )
+
+    def transport(self) -> httpx2.AsyncBaseTransport:
+        """The running loop's shared transport, wrapped to stay open."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            transport = self._transports.get(loop)
+            if transport is None:
+                transport = httpx2.AsyncHTTPTransport(**self._options)
+                self._transports[loop] = transport
+        return _KeptOpen(transport)
+
+    async def aclose(self) -> None:
+        """Close the running loop's transport and forget the others (their
+        loops are gone or will close them with themselves)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            transport = self._transports.pop(loop, None)
+            self._transports.clear()
+        if transport is not None:
+            await transport.aclose()
 
 
 class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[misc]
@@ -104,6 +176,11 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
         **kwargs: Any,
     ) -> None:
         fix = self._compliance_from(client_id, client_secret, kwargs)
+        connections: SharedAsyncConnections | None = kwargs.pop("connections", None)
+        if connections is not None and "transport" not in kwargs:
+            kwargs["transport"] = connections.transport()
+            for option in TRANSPORT_OPTIONS:  # already in the shared transport
+                kwargs.pop(option, None)
         kwargs.setdefault("timeout", fix.settings.timeout)
         AsyncOAuth2Client.__init__(self, **self._authlib_kwargs(fix, kwargs))
         self.compliance = fix

@@ -71,10 +71,14 @@ class _AppBase:
     config_key_hint = "{NAME}_{OPTION}"
     OAUTH_APP_CONFIG = None  # Authlib mutates a class-level dict: never share one
 
+    #: The pool type the framework's HTTP client shares across calls.
+    connections_class: Any = None
+
     compliance: ComplianceFix
     pending: PendingLogins
     framework: Any
     name: str
+    connections: Any
 
     def __init__(self, framework: Any, name: str | None = None, **kwargs: Any) -> None:
         name = name or "cashsocial"
@@ -106,6 +110,10 @@ class _AppBase:
         endpoints = settings.endpoints
         client_kwargs = dict(kwargs.pop("client_kwargs", None) or {})
         client_kwargs["compliance"] = fix
+        # Authlib builds a new HTTP session for every call; they all draw on
+        # this one pool, so a warm login opens no new connection.
+        self.connections = self.connections_class.for_client_kwargs(client_kwargs)
+        client_kwargs["connections"] = self.connections
         super().__init__(  # type: ignore[call-arg]
             framework,
             name,
@@ -139,6 +147,10 @@ class _AppBase:
 
 class CashSocialAppMixin(_AppBase):
     """Sngine behaviour for Authlib's synchronous app classes (Flask, Django)."""
+
+    def close(self) -> None:
+        """Close the app's pooled connections to the site (at shutdown)."""
+        self.connections.close()
 
     def begin_login(self, session: Session, *, next_url: str | None = None) -> str:
         """Record a pending login in ``session`` and return the URL to send
@@ -175,6 +187,11 @@ class CashSocialAppMixin(_AppBase):
 
 class AsyncCashSocialAppMixin(_AppBase):
     """Sngine behaviour for Authlib's asynchronous app class (Starlette)."""
+
+    async def aclose(self) -> None:
+        """Close this event loop's pooled connections to the site (at
+        shutdown: from the app's lifespan)."""
+        await self.connections.aclose()
 
     async def begin_login(
         self, session: Session, *, next_url: str | None = None

@@ -7,12 +7,43 @@ from typing import Any
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import UserInfo
+from requests.adapters import HTTPAdapter
 
 from .client_base import CashSocialClientMixin
 from .compliance import transport_error
 from .errors import CashSocialError
 
-__all__ = ["CashSocialSession"]
+__all__ = ["CashSocialSession", "SharedConnections"]
+
+_PREFIXES = ("https://", "http://")
+
+
+class SharedConnections:
+    """One pool of keep-alive connections to the site, shared by every
+    session a registered app creates (Authlib makes a new session per call).
+
+    urllib3's pool behind it is thread-safe; ``close()`` closes its idle
+    connections (the Flask and Django apps call it from their ``close()``).
+
+    Example::
+
+        connections = SharedConnections()
+        with CashSocialSession(APP_ID, SECRET, connections=connections) as s:
+            ...                      # the session's close() leaves the pool open
+        connections.close()
+    """
+
+    def __init__(self, *, pool_maxsize: int = 10) -> None:
+        self.adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_maxsize)
+
+    @classmethod
+    def for_client_kwargs(cls, client_kwargs: dict[str, Any]) -> SharedConnections:
+        # proxies, verify, cert... are session settings in requests: they keep
+        # working over a shared adapter.
+        return cls()
+
+    def close(self) -> None:
+        self.adapter.close()
 
 
 class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[misc]
@@ -40,10 +71,23 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
         **kwargs: Any,
     ) -> None:
         fix = self._compliance_from(client_id, client_secret, kwargs)
+        connections: SharedConnections | None = kwargs.pop("connections", None)
         kwargs.setdefault("default_timeout", fix.settings.timeout)
         OAuth2Session.__init__(self, **self._authlib_kwargs(fix, kwargs))
         self.compliance = fix
         fix(self)
+        self._shared = connections
+        if connections is not None:
+            for prefix in _PREFIXES:
+                self.mount(prefix, connections.adapter)
+
+    def close(self) -> None:
+        """Close this session; a shared pool stays open for the next one."""
+        if self._shared is not None:
+            for prefix in _PREFIXES:
+                if self.adapters.get(prefix) is self._shared.adapter:
+                    del self.adapters[prefix]
+        super().close()
 
     def fetch_token(
         self,

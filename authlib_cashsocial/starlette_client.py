@@ -31,7 +31,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .errors import CashSocialError
-from .httpx_client import AsyncCashSocialClient
+from .httpx_client import AsyncCashSocialClient, SharedAsyncConnections
 from .remote_app import AsyncCashSocialAppMixin, error_page, safe_next_url
 
 __all__ = ["APP_CLASS", "StarletteCashSocialApp", "create_routes"]
@@ -48,6 +48,7 @@ class StarletteCashSocialApp(AsyncCashSocialAppMixin, StarletteOAuth2App):  # ty
     """
 
     client_cls = AsyncCashSocialClient
+    connections_class = SharedAsyncConnections
 
     async def authorize_redirect(
         self,

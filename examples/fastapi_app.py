@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import html
 import os
+from collections.abc import AsyncIterator
 
 from authlib.integrations.starlette_client import OAuth
 from fastapi import FastAPI, Request
@@ -28,12 +29,18 @@ from authlib_cashsocial.starlette_client import create_routes
 
 
 def create_app(**cashsocial_options: object) -> FastAPI:
-    app = FastAPI()
+    oauth = OAuth()
+    remote = authlib_cashsocial.register(oauth, **cashsocial_options)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await remote.aclose()  # the pooled connections to the site
+
+    app = FastAPI(lifespan=lifespan)
     app.add_middleware(
         SessionMiddleware, secret_key=os.environ.get("SECRET_KEY", "change-me")
     )
-    oauth = OAuth()
-    remote = authlib_cashsocial.register(oauth, **cashsocial_options)
 
     async def on_login(request: Request, token: dict, user: dict) -> None:
         request.session["user"] = user

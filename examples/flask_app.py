@@ -14,6 +14,7 @@ or against a real Sngine site, with the App Redirect URL registered there as
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import html
 import os
@@ -30,6 +31,7 @@ def create_app(**cashsocial_options: object) -> Flask:
     app.secret_key = os.environ.get("SECRET_KEY", "change-me")
     oauth = OAuth(app)
     remote = authlib_cashsocial.register(oauth, **cashsocial_options)
+    atexit.register(remote.close)  # the pooled connections to the site
 
     def on_login(_request: None, token: dict, user: dict) -> None:
         session["user"] = user

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -20,7 +21,7 @@ FRAMEWORKS = ("flask", "starlette", "django")
 
 
 @contextmanager
-def serve_wsgi(app: Any) -> Iterator[str]:
+def serve_wsgi(app: Any, *, close: Callable[[], None] | None = None) -> Iterator[str]:
     socket_map: dict[Any, Any] = {}
     server = create_server(app, host="127.0.0.1", port=0, map=socket_map, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -31,6 +32,8 @@ def serve_wsgi(app: Any) -> Iterator[str]:
         server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()
+        if close is not None:
+            close()  # the app's pooled connections to the site
 
 
 @contextmanager
@@ -40,7 +43,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True
@@ -122,7 +125,7 @@ def flask_app(
 
     if extra:
         extra(app=app, oauth=oauth)
-    return serve_wsgi(app), oauth
+    return serve_wsgi(app, close=remote.close), oauth
 
 
 # ---------------------------------------------------------------- Starlette
@@ -175,7 +178,14 @@ def starlette_app(
         Route("/manual/auth", manual_auth),
         Route("/manual/later", manual_later),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        yield
+        await remote.aclose()  # the pool belongs to this event loop
+
     app = Starlette(
+        lifespan=lifespan,
         routes=routes,
         middleware=[Middleware(SessionMiddleware, secret_key="starlette-test")],
     )
@@ -265,7 +275,7 @@ def django_app(
     clear_url_caches()
     if extra:
         extra(urls=DjangoURLs.urlpatterns, oauth=oauth)
-    return serve_wsgi(WSGIHandler()), oauth
+    return serve_wsgi(WSGIHandler(), close=remote.close), oauth
 
 
 BUILDERS = {"flask": flask_app, "starlette": starlette_app, "django": django_app}

@@ -136,3 +136,15 @@ def test_clients_are_context_managers(site: FakeSite):
         return claims["sub"]
 
     assert asyncio.run(async_login()) == "102"
+
+
+def test_a_client_keeps_one_connection_across_logins(site: FakeSite, make_driver):
+    driver = make_driver()
+    for user in ("alice", "bob", "alice"):
+        driver.fetch_token(authorization_response=log_in(site, driver, user))
+        driver.userinfo()
+    calls = site.fake.requests_to("api/authorize") + site.fake.requests_to(
+        "api/get_user_info"
+    )
+    assert len(calls) == 6
+    assert len({r.remote_port for r in calls}) == 1

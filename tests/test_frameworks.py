@@ -366,3 +366,31 @@ def test_starlette_with_a_cache_instead_of_session_storage(site: FakeSite, make_
     )
     assert forged.status_code == 400
     assert app.exchanges() == 1
+
+
+def _provider_connections(site: FakeSite) -> set[str]:
+    """Client ports of the app's API calls, as the site saw them."""
+    calls = site.fake.requests_to("api/authorize") + site.fake.requests_to(
+        "api/get_user_info"
+    )
+    return {r.remote_port for r in calls}
+
+
+def test_warm_logins_open_no_new_connection(site: FakeSite, make_app):
+    app = make_app()
+    app.login()
+    cold = _provider_connections(site)
+    assert len(cold) == 1  # exchange and user info already share one connection
+    for _ in range(3):
+        app.login()
+    assert _provider_connections(site) == cold
+    assert app.exchanges() == 4
+
+
+def test_own_client_kwargs_keep_working(site: FakeSite, make_app):
+    app = make_app(client_kwargs={"trust_env": False, "verify": True})
+    app.login()
+    app.login()
+    assert app.me()["sub"] == "101"
+    assert app.exchanges() == 2
+    assert len(_provider_connections(site)) == 1

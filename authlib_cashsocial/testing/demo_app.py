@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import secrets
@@ -102,6 +103,7 @@ def create_demo_app(**options: Any) -> Flask:
     app.secret_key = secrets.token_hex(32)
     oauth = OAuth(app)
     remote = register(oauth, **options)
+    atexit.register(remote.close)
 
     def on_login(_request: None, token: dict[str, Any], user: dict[str, Any]) -> None:
         session["user"] = dict(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import html
 
 from authlib.integrations.django_client import OAuth
@@ -11,6 +12,7 @@ import authlib_cashsocial
 
 oauth = OAuth()
 cashsocial = authlib_cashsocial.register(oauth)  # credentials from settings
+atexit.register(cashsocial.close)  # the pooled connections to the site
 
 
 def on_login(request: HttpRequest, token: dict, user: dict) -> None:
