@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint types pytest docs install browser-deps screenshot clean
+.PHONY: test demo lint types pytest docs install browser-deps screenshot bench clean
 
 test: lint types pytest docs
 
@@ -47,6 +47,11 @@ docs: $(STAMP)
 # make demo DEMO_ARGS="--port 5000" (see python -m authlib_cashsocial demo --help)
 demo: $(STAMP)
 	$(BIN)/python -m authlib_cashsocial demo $(DEMO_ARGS)
+
+# Interleaved logins through four clients against the fake site over HTTPS;
+# writes the table that docs/performance.rst shows.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_login.py --write docs/benchmark-results.inc
 
 # The README's picture of the demo's profile page, taken by the browser test's helper.
 screenshot: $(STAMP) browser-deps

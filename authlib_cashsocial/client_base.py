@@ -3,9 +3,9 @@ of Authlib's own session class."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 
 from .compliance import ComplianceFix, auth_key_from_callback, validate_auth_key
@@ -95,7 +95,7 @@ class CashSocialClientMixin:
         """
         endpoint = url or self.compliance.settings.endpoints.authorize_url
         link = add_params_to_uri(endpoint, [(APP_ID_PARAM, self.client_id)])
-        return link, state or generate_token()
+        return link, state or secrets.token_urlsafe(24)
 
     def _exchange_params(
         self,

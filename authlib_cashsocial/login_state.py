@@ -12,11 +12,10 @@ What this protects, and what it cannot, is in the docs (*Security*).
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, MutableMapping
 from typing import Any
-
-from authlib.common.security import generate_token
 
 from .errors import PendingLoginError
 
@@ -59,7 +58,7 @@ class PendingLogins:
         data: dict[str, Any] = {"started_at": self._clock()}
         if next_url:
             data["next"] = next_url
-        return generate_token(32), data
+        return secrets.token_urlsafe(24), data
 
     def _take_pointer(self, session: Session, callback_state: str | None) -> str:
         state = session.pop(self.pointer_key, None)
