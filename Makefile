@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint types pytest docs install browser-deps screenshot bench clean
+.PHONY: test demo lint types pytest docs install browser-deps screenshot bench fuzz clean
 
 test: lint types pytest docs
 
@@ -47,6 +47,10 @@ docs: $(STAMP)
 # make demo DEMO_ARGS="--port 5000" (see python -m authlib_cashsocial demo --help)
 demo: $(STAMP)
 	$(BIN)/python -m authlib_cashsocial demo $(DEMO_ARGS)
+
+# The property tests with 10,000 examples each (make test runs 300).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -q --hypothesis-show-statistics -p no:randomly
 
 # Interleaved logins through four clients against the fake site over HTTPS;
 # writes the table that docs/performance.rst shows.

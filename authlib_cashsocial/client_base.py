@@ -23,6 +23,7 @@ CLIENT_OPTIONS = (
     "token_method",
     "token_lifetime",
     "timeout",
+    "max_response_size",
     "allow_insecure",
 )
 

@@ -23,7 +23,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -160,6 +160,39 @@ def _auth_key_from_token_request(uri: str, body: str | bytes | None) -> str:
 
 
 # ---------------------------------------------------------------- responses
+
+
+def read_bounded(chunks: Iterable[bytes], limit: int) -> bytes:
+    """Join ``chunks`` of an answer body, refusing to hold more than ``limit``
+    bytes: a huge or endless answer costs bounded memory and a typed error."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise answer_too_large(limit)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def aread_bounded(chunks: AsyncIterable[bytes], limit: int) -> bytes:
+    """:func:`read_bounded` for an asynchronous stream."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise answer_too_large(limit)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def answer_too_large(limit: int) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        f"The site's answer is larger than max_response_size ({limit} bytes); "
+        "it was not read further. Sngine answers are a few kilobytes: check "
+        "base_url."
+    )
 
 
 def _is_error_flag(value: object) -> bool:

@@ -14,7 +14,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 from authlib.oidc.core import UserInfo
 
 from .client_base import CashSocialClientMixin
-from .compliance import transport_error
+from .compliance import aread_bounded, read_bounded, transport_error
 from .errors import CashSocialError
 
 __all__ = ["AsyncCashSocialClient", "CashSocialClient", "SharedAsyncConnections"]
@@ -24,6 +24,18 @@ _DEFAULT = httpx2.USE_CLIENT_DEFAULT
 
 def _translated(exc: httpx2.TransportError) -> CashSocialError:
     return transport_error(exc, timed_out=isinstance(exc, httpx2.TimeoutException))
+
+
+def _read(response: httpx2.Response, body: bytes) -> httpx2.Response:
+    """A read response holding ``body`` (still content-encoded, as received)."""
+    return httpx2.Response(
+        response.status_code,
+        headers=response.headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+        history=response.history,
+    )
 
 
 #: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
@@ -152,6 +164,19 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
             failure = _translated(exc)
         raise failure  # outside the handler: nothing quoting the URL is chained
 
+    def send(
+        self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
+    ) -> httpx2.Response:
+        response = super().send(request, stream=True, **kwargs)
+        if stream:
+            return response  # type: ignore[no-any-return]
+        limit = self.compliance.settings.max_response_size
+        try:
+            body = read_bounded(response.iter_raw(), limit)
+        finally:
+            response.close()
+        return _read(response, body)
+
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims."""
         return self.compliance.userinfo_from_response(
@@ -216,6 +241,19 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
         except httpx2.TransportError as exc:
             failure = _translated(exc)
         raise failure  # outside the handler: nothing quoting the URL is chained
+
+    async def send(
+        self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
+    ) -> httpx2.Response:
+        response = await super().send(request, stream=True, **kwargs)
+        if stream:
+            return response  # type: ignore[no-any-return]
+        limit = self.compliance.settings.max_response_size
+        try:
+            body = await aread_bounded(response.aiter_raw(), limit)
+        finally:
+            await response.aclose()
+        return _read(response, body)
 
     async def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims."""

@@ -66,6 +66,8 @@ DEFAULT_TOKEN_LIFETIME = 3600
 STOCK_TOKEN_LIFETIME = 60
 DEFAULT_LOGIN_TIMEOUT = 600
 DEFAULT_TIMEOUT = 10.0
+#: Sngine's answers are a few kilobytes; a client reads at most this much.
+DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024
 #: Sngine issues 32-hex-digit keys; anything far longer is not one of its keys.
 MAX_AUTH_KEY_LENGTH = 128
 
@@ -187,6 +189,7 @@ class Settings:
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME
     login_timeout: int = DEFAULT_LOGIN_TIMEOUT
     timeout: float = DEFAULT_TIMEOUT
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     @classmethod
     def from_options(
@@ -202,6 +205,7 @@ class Settings:
         token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
         login_timeout: int = DEFAULT_LOGIN_TIMEOUT,
         timeout: float = DEFAULT_TIMEOUT,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         allow_insecure: bool = False,
     ) -> Settings:
         """Validate every option; a mistake raises
@@ -221,6 +225,7 @@ class Settings:
             ("token_lifetime", token_lifetime),
             ("login_timeout", login_timeout),
             ("timeout", timeout),
+            ("max_response_size", max_response_size),
         ):
             if (
                 isinstance(value, bool)
@@ -241,6 +246,7 @@ class Settings:
             token_lifetime=int(token_lifetime),
             login_timeout=int(login_timeout),
             timeout=float(timeout),
+            max_response_size=int(max_response_size),
         )
 
 

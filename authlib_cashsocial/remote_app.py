@@ -37,6 +37,7 @@ APP_OPTIONS = (
     "token_lifetime",
     "login_timeout",
     "timeout",
+    "max_response_size",
     "allow_insecure",
 )
 # Authlib options that this provider fixes, from the base URL.

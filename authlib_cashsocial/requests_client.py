@@ -10,12 +10,13 @@ from authlib.oidc.core import UserInfo
 from requests.adapters import HTTPAdapter
 
 from .client_base import CashSocialClientMixin
-from .compliance import transport_error
+from .compliance import read_bounded, transport_error
 from .errors import CashSocialError
 
 __all__ = ["CashSocialSession", "SharedConnections"]
 
 _PREFIXES = ("https://", "http://")
+CHUNK_SIZE = 64 * 1024
 
 
 class SharedConnections:
@@ -114,11 +115,23 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
         **kwargs: Any,
     ) -> requests.Response:
         self._check_token(withhold_token=withhold_token, default_auth=auth is None)
+        caller_streams = bool(kwargs.get("stream"))
+        kwargs["stream"] = True  # read below, up to max_response_size
         failure: CashSocialError
         try:
-            return super().request(  # type: ignore[no-any-return]
+            resp: requests.Response = super().request(
                 method, url, withhold_token=withhold_token, auth=auth, **kwargs
             )
+            if caller_streams:
+                return resp
+            limit = self.compliance.settings.max_response_size
+            try:
+                body = read_bounded(resp.iter_content(CHUNK_SIZE), limit)
+            finally:
+                resp.close()
+            # requests keeps a read body in _content; it has no public setter.
+            resp._content = body
+            return resp
         except requests.Timeout as exc:
             failure = transport_error(exc, timed_out=True)
         except requests.RequestException as exc:

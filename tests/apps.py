@@ -29,7 +29,10 @@ def serve_wsgi(app: Any, *, close: Callable[[], None] | None = None) -> Iterator
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
+        except OSError:  # the wake-up pipe is gone: close from this thread
+            wasyncore.close_all(socket_map, ignore_all=True)
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()
         if close is not None:

@@ -6,14 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
+from hypothesis import settings
 
 from authlib_cashsocial import CashSocialSession
 from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
+
+from .apps import BUILDERS, FRAMEWORKS
+
+# Property tests (marked "fuzz"): a few hundred examples in make test,
+# ten thousand and more in make fuzz (HYPOTHESIS_PROFILE=fuzz).
+settings.register_profile("default", max_examples=300, deadline=None)
+settings.register_profile("fuzz", max_examples=10_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 CLIENT_KINDS = ("requests", "httpx", "httpx-async")
 
@@ -103,3 +116,68 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     for name in ("urllib3", "httpx2", "httpcore2", "authlib", "waitress"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     return caplog
+
+
+@dataclass
+class RunningApp:
+    """One framework's test app, and a browser (cookie jar) that uses it."""
+
+    site: FakeSite
+    base_url: str
+    oauth: Any
+    browser: requests.Session
+
+    def start(self, path: str = "/login") -> str:
+        """Open the app's login route; return where it redirects."""
+        resp = self.browser.get(self.base_url + path, allow_redirects=False, timeout=10)
+        assert resp.status_code in (302, 307), resp.text
+        return resp.headers["Location"]
+
+    def at_site(self, login_url: str, user: str = "alice") -> str:
+        """Sign in and approve at the site; return the callback URL."""
+        password = self.site.users[user].password
+        callback = self.site.browser.log_in(login_url, username=user, password=password)
+        assert callback is not None
+        return callback
+
+    def callback(self, url: str) -> requests.Response:
+        return self.browser.get(url, allow_redirects=False, timeout=10)
+
+    def login(self, user: str = "alice", path: str = "/login") -> requests.Response:
+        return self.callback(self.at_site(self.start(path), user))
+
+    def me(self) -> Any:
+        return self.browser.get(self.base_url + "/me", timeout=10).json()
+
+    def exchanges(self) -> int:
+        return len(self.site.fake.requests_to("api/authorize"))
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_app(site: FakeSite, framework: str) -> Iterator[Callable[..., RunningApp]]:
+    stack = ExitStack()
+
+    def build(
+        *,
+        config: dict[str, Any] | None = None,
+        extra: Any = None,
+        callback_path: str = "/auth",
+        **options: Any,
+    ) -> RunningApp:
+        if config is None:
+            options.setdefault("client_id", site.app.app_id)
+            options.setdefault("client_secret", site.app.app_secret)
+        options.setdefault("base_url", site.base_url)
+        server, oauth = BUILDERS[framework](options, config or {}, extra)
+        base_url = stack.enter_context(server)
+        site.app.redirect_url = base_url + callback_path
+        browser = stack.enter_context(requests.Session())
+        return RunningApp(site, base_url, oauth, browser)
+
+    yield build
+    stack.close()

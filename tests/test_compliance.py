@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from authlib_cashsocial import (
@@ -120,7 +120,7 @@ bodies = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@pytest.mark.fuzz
 @given(
     bodies,
     st.sampled_from([200, 200, 302, 404, 500, 503]),
@@ -171,3 +171,31 @@ def test_compliance_fix_auto_on_an_old_server_asks_for_one_retry(site: FakeSite)
         session.fetch_token(code=key)
     # The key was not used up, and the session has learned to use the query.
     assert session.fetch_token(code=key, method="GET")["access_token"]
+
+
+@pytest.mark.fuzz
+@given(
+    st.one_of(
+        bodies,
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=12), inner, max_size=6)
+            ),
+            max_leaves=16,
+        ).map(lambda v: json.dumps({"user_info": v}).encode()),
+    )
+)
+def test_any_user_info_answer_gives_claims_or_a_documented_error(body):
+    from authlib_cashsocial.compliance import ComplianceFix
+    from authlib_cashsocial.provider import Settings
+
+    fix = ComplianceFix(Settings.from_options(client_id="1", client_secret="s"))
+    documented = (ProviderError, ProviderUnavailableError, UnexpectedResponseError)
+    try:
+        claims = fix.userinfo_from_response(Answer(body))
+    except documented:
+        return
+    json.dumps(claims)
+    assert claims["sub"]

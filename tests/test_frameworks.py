@@ -4,9 +4,6 @@ over real loopback HTTP: browser → app → fake site → app."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,73 +11,6 @@ import requests
 
 from authlib_cashsocial.testing import ErrorBody
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
-
-from .apps import BUILDERS, FRAMEWORKS
-
-
-@dataclass
-class RunningApp:
-    """One framework's test app, and a browser (cookie jar) that uses it."""
-
-    site: FakeSite
-    base_url: str
-    oauth: Any
-    browser: requests.Session
-
-    def start(self, path: str = "/login") -> str:
-        """Open the app's login route; return where it redirects."""
-        resp = self.browser.get(self.base_url + path, allow_redirects=False, timeout=10)
-        assert resp.status_code in (302, 307), resp.text
-        return resp.headers["Location"]
-
-    def at_site(self, login_url: str, user: str = "alice") -> str:
-        """Sign in and approve at the site; return the callback URL."""
-        password = self.site.users[user].password
-        callback = self.site.browser.log_in(login_url, username=user, password=password)
-        assert callback is not None
-        return callback
-
-    def callback(self, url: str) -> requests.Response:
-        return self.browser.get(url, allow_redirects=False, timeout=10)
-
-    def login(self, user: str = "alice", path: str = "/login") -> requests.Response:
-        return self.callback(self.at_site(self.start(path), user))
-
-    def me(self) -> Any:
-        return self.browser.get(self.base_url + "/me", timeout=10).json()
-
-    def exchanges(self) -> int:
-        return len(self.site.fake.requests_to("api/authorize"))
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def framework(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def make_app(site: FakeSite, framework: str) -> Iterator[Callable[..., RunningApp]]:
-    stack = ExitStack()
-
-    def build(
-        *,
-        config: dict[str, Any] | None = None,
-        extra: Any = None,
-        callback_path: str = "/auth",
-        **options: Any,
-    ) -> RunningApp:
-        if config is None:
-            options.setdefault("client_id", site.app.app_id)
-            options.setdefault("client_secret", site.app.app_secret)
-        options.setdefault("base_url", site.base_url)
-        server, oauth = BUILDERS[framework](options, config or {}, extra)
-        base_url = stack.enter_context(server)
-        site.app.redirect_url = base_url + callback_path
-        browser = stack.enter_context(requests.Session())
-        return RunningApp(site, base_url, oauth, browser)
-
-    yield build
-    stack.close()
 
 
 @pytest.mark.parametrize("release", ["4.2", "4.0.3"])

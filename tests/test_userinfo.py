@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from authlib_cashsocial import UnexpectedResponseError, normalize_userinfo
@@ -176,7 +176,7 @@ rows = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.fuzz
 @given(rows)
 def test_any_json_gives_claims_or_a_documented_error(row):
     try:

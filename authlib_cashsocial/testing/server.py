@@ -111,6 +111,9 @@ class FakeProviderServer:
             threads=threads,
             log_socket_errors=False,
             ident="Sngine-fake",
+            # Stream big answers (HugeBody) with back-pressure instead of
+            # buffering them whole, as a real front server does.
+            outbuf_high_watermark=256 * 1024,
         )
         self._thread = threading.Thread(
             target=self._server.run, name="cashsocial-fake-provider", daemon=True
@@ -139,7 +142,10 @@ class FakeProviderServer:
             return
         # Closed from the server's own loop thread, which then finds nothing
         # left to serve and returns.
-        self._server.trigger.pull_trigger(lambda: self._close_all(self._map))
+        try:
+            self._server.trigger.pull_trigger(lambda: self._close_all(self._map))
+        except OSError:  # the wake-up pipe is gone: close from this thread
+            self._close_all(self._map, ignore_all=True)
         self._thread.join(timeout=10)
         self._server.task_dispatcher.shutdown()
 
