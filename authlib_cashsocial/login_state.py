@@ -1,5 +1,9 @@
 """The pending login: what stands in for the ``state`` the site never echoes.
 
+With a cache that has ``getdel`` (redis-py's clients have it), the pending
+login is read and deleted in one step, so that of many concurrent callbacks
+exactly one goes on to the site.
+
 ``authorize_redirect`` records a pending login in the browser's session
 (through Authlib's own state storage: the session itself, or the registry's
 ``cache`` with a marker in the session). The callback must find one, younger
@@ -12,6 +16,7 @@ What this protects, and what it cannot, is in the docs (*Security*).
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, MutableMapping
@@ -75,6 +80,24 @@ class PendingLogins:
             )
         return state
 
+    def _atomic_store(self) -> Any:
+        """The registry's cache when it can read-and-delete in one step
+        (redis-py's ``getdel``, for one): then exactly one of many concurrent
+        callbacks gets the pending login."""
+        cache = getattr(self.framework, "cache", None)
+        return cache if cache is not None and hasattr(cache, "getdel") else None
+
+    def _cache_key(self, state: str) -> str:
+        # Authlib's FrameworkIntegration keys its state data this way.
+        return f"_state_{self.framework.name}_{state}"
+
+    @staticmethod
+    def _cached_data(raw: object) -> object:
+        try:
+            return json.loads(raw)["data"] if raw else None  # type: ignore[arg-type]
+        except (TypeError, ValueError, KeyError):
+            return None
+
     def _check(self, data: object, state: str) -> dict[str, Any]:
         if not isinstance(data, dict) or "started_at" not in data:
             raise PendingLoginError(
@@ -110,6 +133,12 @@ class PendingLogins:
         :class:`~authlib_cashsocial.errors.PendingLoginError` if there is none
         that fits."""
         state = self._take_pointer(session, callback_state)
+        cache = self._atomic_store()
+        if cache is not None:
+            key = self._cache_key(state)
+            marker = session.pop(key, None)
+            data = self._cached_data(cache.getdel(key)) if marker else None
+            return self._check(data, state)
         data = self.framework.get_state_data(session, state)
         self.framework.clear_state_data(session, state)
         return self._check(data, state)
@@ -140,6 +169,12 @@ class PendingLogins:
     ) -> dict[str, Any]:
         """:meth:`consume` for Authlib's asynchronous (Starlette) integration."""
         state = self._take_pointer(session, callback_state)
+        cache = self._atomic_store()
+        if cache is not None:
+            key = self._cache_key(state)
+            marker = session.pop(key, None)
+            data = self._cached_data(await cache.getdel(key)) if marker else None
+            return self._check(data, state)
         data = await self.framework.get_state_data(session, state)
         await self.framework.clear_state_data(session, state)
         return self._check(data, state)

@@ -23,7 +23,7 @@ FRAMEWORKS = ("flask", "starlette", "django")
 @contextmanager
 def serve_wsgi(app: Any, *, close: Callable[[], None] | None = None) -> Iterator[str]:
     socket_map: dict[Any, Any] = {}
-    server = create_server(app, host="127.0.0.1", port=0, map=socket_map, threads=8)
+    server = create_server(app, host="127.0.0.1", port=0, map=socket_map, threads=16)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -96,7 +96,7 @@ def flask_app(
     app = Flask("flask_test_app")
     app.secret_key = "flask-test-secret"
     app.config.update(config)
-    oauth = OAuth(app)
+    oauth = OAuth(app, cache=options.pop("cache", None))
     remote = authlib_cashsocial.register(oauth, **options)
     app.register_blueprint(
         create_blueprint(
@@ -239,7 +239,7 @@ def django_app(
     from authlib_cashsocial.django_client import urlpatterns
 
     settings.AUTHLIB_OAUTH_CLIENTS = config.get("AUTHLIB_OAUTH_CLIENTS", {})
-    oauth = OAuth()
+    oauth = OAuth(cache=options.pop("cache", None))
     remote = authlib_cashsocial.register(oauth, **options)
 
     def me(request: Any) -> JsonResponse:
