@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint types pytest docs install browser-deps screenshot bench fuzz clean
+.PHONY: test demo lint types pytest docs install system-deps screenshot bench fuzz clean
 
 test: lint types pytest docs
 
@@ -25,16 +25,19 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-# The browser test drives Debian's Chromium through its chromedriver.
+# Debian packages the tests use: Chromium and its driver (the browser test),
+# redis-server (the multi-worker test starts and stops its own).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-browser-deps:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+system-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  && command -v redis-server >/dev/null || { \
 	  $(SUDO) apt-get update -q && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    chromium chromium-driver redis-server; }
 
 # coverage starts before pytest so that it also sees the modules our own
 # pytest plugin (the pytest11 entry point) imports at start-up.
-pytest: $(STAMP) browser-deps
+pytest: $(STAMP) system-deps
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
 
@@ -58,7 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_login.py --write docs/benchmark-results.inc
 
 # The README's picture of the demo's profile page, taken by the browser test's helper.
-screenshot: $(STAMP) browser-deps
+screenshot: $(STAMP) system-deps
 	$(BIN)/python -m tests.browser docs/_static/demo-profile.png
 
 clean:

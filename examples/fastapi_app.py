@@ -28,8 +28,10 @@ import authlib_cashsocial
 from authlib_cashsocial.starlette_client import create_routes
 
 
-def create_app(**cashsocial_options: object) -> FastAPI:
-    oauth = OAuth()
+def create_app(*, cache: object = None, **cashsocial_options: object) -> FastAPI:
+    """The app; ``cache`` (a ``redis.asyncio.Redis`` client, say) keeps the
+    pending login server-side, shared by several worker processes."""
+    oauth = OAuth(cache=cache)
     remote = authlib_cashsocial.register(oauth, **cashsocial_options)
 
     @contextlib.asynccontextmanager

@@ -26,10 +26,12 @@ import authlib_cashsocial
 from authlib_cashsocial.flask_client import create_blueprint
 
 
-def create_app(**cashsocial_options: object) -> Flask:
+def create_app(*, cache: object = None, **cashsocial_options: object) -> Flask:
+    """The app; ``cache`` (a ``redis.Redis`` client, say) keeps the pending
+    login server-side, shared by several worker processes."""
     app = Flask(__name__)
     app.secret_key = os.environ.get("SECRET_KEY", "change-me")
-    oauth = OAuth(app)
+    oauth = OAuth(app, cache=cache)
     remote = authlib_cashsocial.register(oauth, **cashsocial_options)
     atexit.register(remote.close)  # the pooled connections to the site
 
