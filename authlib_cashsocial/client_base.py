@@ -74,11 +74,7 @@ class CashSocialClientMixin:
         }
 
     def __repr__(self) -> str:
-        settings = self.compliance.settings
-        return (
-            f"<{type(self).__name__} client_id={settings.client_id!r} "
-            f"base_url={settings.endpoints.base_url!r}>"
-        )
+        return f"<{type(self).__name__} {self.compliance.settings.describe()}>"
 
     @property
     def userinfo_url(self) -> str:

@@ -391,8 +391,7 @@ class ComplianceFix:
 
     def __repr__(self) -> str:
         return (
-            f"<ComplianceFix client_id={self.settings.client_id!r} "
-            f"base_url={self.settings.endpoints.base_url!r} "
+            f"<ComplianceFix {self.settings.describe()} "
             f"token_method={self.settings.token_method!r} "
             f"placement={self._placement!r}>"
         )

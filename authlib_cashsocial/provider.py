@@ -25,6 +25,7 @@ __all__ = [
     "Settings",
     "TokenMethod",
     "register_config",
+    "site_config",
 ]
 
 DEFAULT_BASE_URL = "https://cs.moneypoolscash.com"
@@ -191,6 +192,10 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
+    def describe(self) -> str:
+        """What a repr may show of these settings (never the secret)."""
+        return f"client_id={self.client_id!r} base_url={self.endpoints.base_url!r}"
+
     @classmethod
     def from_options(
         cls,
@@ -279,7 +284,6 @@ def register_config(
     """
     from .compliance import ComplianceFix  # compliance imports this module
 
-    ep = settings.endpoints
     config: dict[str, Any] = dict(extra or {})
     client_kwargs = {
         "token_endpoint_auth_method": ComplianceFix.auth_method_name,
@@ -287,13 +291,21 @@ def register_config(
     }
     client_kwargs.update(config.pop("client_kwargs", None) or {})
     config.update(
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        authorize_url=ep.authorize_url,
-        access_token_url=ep.token_url,
-        api_base_url=ep.api_base_url,
-        userinfo_endpoint=ep.userinfo_url,
+        site_config(settings),
         client_kwargs=client_kwargs,
         compliance_fix=ComplianceFix(settings),
     )
     return config
+
+
+def site_config(settings: Settings) -> dict[str, str]:
+    """The Authlib app keywords that name the site: credentials and URLs."""
+    ep = settings.endpoints
+    return {
+        "client_id": settings.client_id,
+        "client_secret": settings.client_secret,
+        "authorize_url": ep.authorize_url,
+        "access_token_url": ep.token_url,
+        "api_base_url": ep.api_base_url,
+        "userinfo_endpoint": ep.userinfo_url,
+    }

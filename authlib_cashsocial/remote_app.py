@@ -16,7 +16,7 @@ from authlib.oidc.core import UserInfo
 from .compliance import ComplianceFix, auth_key_from_callback
 from .errors import AuthKeyRejectedError, CashSocialError, ConfigurationError
 from .login_state import PendingLogins, Session
-from .provider import Settings
+from .provider import Settings, site_config
 
 __all__ = [
     "APP_OPTIONS",
@@ -108,7 +108,6 @@ class _AppBase:
         if failure is not None:
             raise failure
         fix = ComplianceFix(settings)
-        endpoints = settings.endpoints
         client_kwargs = dict(kwargs.pop("client_kwargs", None) or {})
         client_kwargs["compliance"] = fix
         # Authlib builds a new HTTP session for every call; they all draw on
@@ -118,13 +117,8 @@ class _AppBase:
         super().__init__(  # type: ignore[call-arg]
             framework,
             name,
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            authorize_url=endpoints.authorize_url,
-            access_token_url=endpoints.token_url,
-            api_base_url=endpoints.api_base_url,
+            **site_config(settings),
             client_kwargs=client_kwargs,
-            userinfo_endpoint=endpoints.userinfo_url,
             **kwargs,
         )
         self.compliance = fix
@@ -133,11 +127,8 @@ class _AppBase:
         )
 
     def __repr__(self) -> str:
-        settings = self.compliance.settings
-        return (
-            f"<{type(self).__name__} name={self.name!r} client_id="
-            f"{settings.client_id!r} base_url={settings.endpoints.base_url!r}>"
-        )
+        described = self.compliance.settings.describe()
+        return f"<{type(self).__name__} name={self.name!r} {described}>"
 
     @property
     def login_url(self) -> str:
