@@ -138,3 +138,18 @@ def test_clients_refuse_bad_configuration_before_any_request():
     with pytest.raises(ConfigurationError) as failure:
         CashSocialSession(None, "s")
     assert failure.value.option == "client_id"
+
+
+def test_importing_the_package_needs_authlib_and_requests_alone():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, authlib_cashsocial\n"
+        "heavy = {'flask', 'starlette', 'django', 'httpx2', 'werkzeug', 'waitress'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
