@@ -13,6 +13,7 @@ from typing import Any
 
 from authlib.oidc.core import UserInfo
 
+from .client_base import CLIENT_OPTIONS
 from .compliance import ComplianceFix, auth_key_from_callback
 from .errors import AuthKeyRejectedError, CashSocialError, ConfigurationError
 from .login_state import PendingLogins, Session
@@ -28,18 +29,7 @@ __all__ = [
 ]
 
 #: Options a registration takes besides Authlib's own.
-APP_OPTIONS = (
-    "app_id",
-    "app_secret",
-    "base_url",
-    "uploads_url",
-    "token_method",
-    "token_lifetime",
-    "login_timeout",
-    "timeout",
-    "max_response_size",
-    "allow_insecure",
-)
+APP_OPTIONS = (*CLIENT_OPTIONS, "login_timeout")
 # Authlib options that this provider fixes, from the base URL.
 _FIXED = ("authorize_url", "access_token_url", "api_base_url", "server_metadata_url")
 _UNSAFE_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import contextlib
 import html
 import os
 
@@ -68,25 +67,12 @@ def main() -> None:
 
     from waitress import serve
 
-    with contextlib.ExitStack() as stack:
-        options: dict[str, object] = {"base_url": args.base_url}
-        if args.fake:
-            from authlib_cashsocial.testing import demo_site
+    from authlib_cashsocial.testing import example_options
 
-            site = stack.enter_context(
-                demo_site(redirect_url=f"http://127.0.0.1:{args.port}/auth")
-            )
-            options.update(
-                base_url=site.base_url,
-                client_id=site.app.app_id,
-                client_secret=site.app.app_secret,
-            )
-            print(f"fake site: {site.base_url} (alice / wonderland)", flush=True)
-        else:
-            options.update(
-                client_id=os.environ["CASHSOCIAL_CLIENT_ID"],
-                client_secret=os.environ["CASHSOCIAL_CLIENT_SECRET"],
-            )
+    redirect_url = f"http://127.0.0.1:{args.port}/auth"
+    with example_options(
+        fake=args.fake, redirect_url=redirect_url, base_url=args.base_url
+    ) as options:
         print(f"app: http://127.0.0.1:{args.port}/", flush=True)
         serve(create_app(**options), host="127.0.0.1", port=args.port)
 

@@ -33,7 +33,7 @@ from .faults import (
     Slow,
     Status,
 )
-from .server import FakeProviderServer, FakeSite, demo_site, seed_demo
+from .server import FakeProviderServer, FakeSite, demo_site, example_options, seed_demo
 
 __all__ = [
     "RELEASES",
@@ -56,5 +56,6 @@ __all__ = [
     "Slow",
     "Status",
     "demo_site",
+    "example_options",
     "seed_demo",
 ]
