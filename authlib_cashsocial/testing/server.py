@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from ..provider import DEFAULT_BASE_URL
 from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
 
@@ -232,7 +233,7 @@ def example_options(
     """
     if not fake:
         yield {
-            "base_url": base_url or "https://cs.moneypoolscash.com",
+            "base_url": base_url or DEFAULT_BASE_URL,
             "client_id": os.environ["CASHSOCIAL_CLIENT_ID"],
             "client_secret": os.environ["CASHSOCIAL_CLIENT_SECRET"],
         }

@@ -22,6 +22,8 @@ import os
 import sys
 from pathlib import Path
 
+from authlib_cashsocial import DEFAULT_BASE_URL
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,7 +31,7 @@ def main() -> None:
         "--fake", action="store_true", help="use the embedded fake site"
     )
     parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--base-url", default="https://cs.moneypoolscash.com")
+    parser.add_argument("--base-url", default=DEFAULT_BASE_URL)
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -2,6 +2,8 @@
 
 import os
 
+from authlib_cashsocial import DEFAULT_BASE_URL
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "change-me")
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -17,8 +19,6 @@ AUTHLIB_OAUTH_CLIENTS = {
     "cashsocial": {
         "client_id": os.environ.get("CASHSOCIAL_CLIENT_ID"),
         "client_secret": os.environ.get("CASHSOCIAL_CLIENT_SECRET"),
-        "base_url": os.environ.get(
-            "CASHSOCIAL_BASE_URL", "https://cs.moneypoolscash.com"
-        ),
+        "base_url": os.environ.get("CASHSOCIAL_BASE_URL", DEFAULT_BASE_URL),
     }
 }
