@@ -12,49 +12,22 @@ Example::
 
 from __future__ import annotations
 
-from .compliance import compliance_fix
-from .errors import (
-    AccessTokenExpiredError,
-    AccessTokenInvalidError,
-    AuthKeyRejectedError,
-    CallbackError,
-    CashSocialError,
-    ClientCredentialsError,
-    ConfigurationError,
-    MissingAuthKeyError,
-    PendingLoginError,
-    ProviderError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    UnexpectedResponseError,
-)
-from .provider import DEFAULT_BASE_URL, Endpoints, Settings
-from .remote_app import register
+from . import errors
+from ._claims import normalize_userinfo
+from ._dialect import compliance_fix
+from ._register import register
+from ._sngine import DEFAULT_BASE_URL
+from .errors import *  # noqa: F403  (every name in errors.__all__)
 from .requests_client import CashSocialSession
-from .userinfo import normalize_userinfo
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "AccessTokenExpiredError",
-    "AccessTokenInvalidError",
-    "AuthKeyRejectedError",
-    "CallbackError",
-    "CashSocialError",
     "CashSocialSession",
-    "ClientCredentialsError",
-    "ConfigurationError",
-    "Endpoints",
-    "MissingAuthKeyError",
-    "PendingLoginError",
-    "ProviderError",
-    "ProviderTimeoutError",
-    "ProviderUnavailableError",
-    "Settings",
-    "UnexpectedResponseError",
     "__version__",
     "compliance_fix",
     "normalize_userinfo",
     "register",
 ]
+__all__ += errors.__all__

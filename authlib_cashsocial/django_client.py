@@ -15,29 +15,27 @@ Example::
     def login(request):
         return oauth.cashsocial.authorize_redirect(request)
 
-    def auth(request):
+    def auth(request):                      # the App Redirect URL
         token = oauth.cashsocial.authorize_access_token(request)
         request.session["user"] = token["userinfo"]
-        return redirect("/")
+        return redirect("home")
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from authlib.integrations.django_client import DjangoOAuth2App
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path
 
+from . import _app
 from .errors import CashSocialError
-from .remote_app import CashSocialAppMixin, error_page, safe_next_url
-from .requests_client import CashSocialSession, SharedConnections
 
-__all__ = ["APP_CLASS", "DjangoCashSocialApp", "urlpatterns"]
+__all__ = ["DjangoCashSocialApp", "urlpatterns"]
 
 
-class DjangoCashSocialApp(CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[misc]
+class DjangoCashSocialApp(_app.CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[misc]
     """Authlib's Django app class for an Sngine site (what ``register``
     creates for a Django registry).
 
@@ -46,8 +44,6 @@ class DjangoCashSocialApp(CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[
         oauth.register("cashsocial", client_cls=DjangoCashSocialApp)
     """
 
-    client_cls = CashSocialSession
-    connections_class = SharedConnections
     config_key_hint = "AUTHLIB_OAUTH_CLIENTS['{name}']['{option}']"
 
     def authorize_redirect(
@@ -56,7 +52,6 @@ class DjangoCashSocialApp(CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[
         redirect_uri: str | None = None,
         *,
         next: str | None = None,
-        **kwargs: Any,
     ) -> HttpResponseRedirect:
         """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
         login. ``redirect_uri`` is accepted and ignored: the site always
@@ -67,30 +62,24 @@ class DjangoCashSocialApp(CashSocialAppMixin, DjangoOAuth2App):  # type: ignore[
         self, request: HttpRequest, **kwargs: Any
     ) -> dict[str, Any]:
         """Check and consume the pending login, exchange the callback's
-        ``auth_key`` and return the token with ``userinfo`` already fetched."""
+        ``auth_key`` and return the token with ``userinfo`` already fetched.
+        ``kwargs`` are request options for the exchange (``headers``,
+        ``timeout``, ...); anything else is refused."""
         token, _pending = self.finish_login(
-            request.session,
-            request.META.get("QUERY_STRING", ""),
-            callback_state=request.GET.get("state"),
+            request.session, request.META.get("QUERY_STRING", ""), **kwargs
         )
         return token
 
 
-APP_CLASS = DjangoCashSocialApp
-
-LoginHandler = Callable[[HttpRequest, dict[str, Any], dict[str, Any]], Any]
-ErrorHandler = Callable[[HttpRequest, CashSocialError], HttpResponse]
-
-
 def _default_error(_request: HttpRequest, error: CashSocialError) -> HttpResponse:
-    return HttpResponse(error_page(error), status=400, content_type="text/html")
+    return HttpResponse(_app.error_page(error), status=400, content_type="text/html")
 
 
 def urlpatterns(
     remote: DjangoCashSocialApp,
     *,
-    handle_login: LoginHandler,
-    handle_error: ErrorHandler | None = None,
+    handle_login: _app.LoginHandler,
+    handle_error: _app.ErrorHandler | None = None,
     login_path: str = "login/",
     callback_path: str = "auth/",
     name: str = "cashsocial",
@@ -115,17 +104,15 @@ def urlpatterns(
         return remote.authorize_redirect(request, next=request.GET.get("next"))
 
     def callback(request: HttpRequest) -> HttpResponse:
-        try:
-            token, pending = remote.finish_login(
-                request.session,
-                request.META.get("QUERY_STRING", ""),
-                callback_state=request.GET.get("state"),
-            )
-        except CashSocialError as error:
-            return on_error(request, error)
-        response = handle_login(request, token, token["userinfo"])
-        if response is None:
-            return HttpResponseRedirect(safe_next_url(pending.get("next")))
+        response: HttpResponse = _app.run_callback(
+            remote,
+            request,
+            request.session,
+            request.META.get("QUERY_STRING", ""),
+            handle_login=handle_login,
+            handle_error=on_error,
+            redirect=HttpResponseRedirect,
+        )
         return response
 
     return [

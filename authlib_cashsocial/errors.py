@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from authlib.integrations.base_client import OAuthError
 
+from ._redact import redact_text
+
 __all__ = [
     "AccessTokenExpiredError",
     "AccessTokenInvalidError",
@@ -44,14 +46,6 @@ __all__ = [
     "ProviderUnavailableError",
     "UnexpectedResponseError",
 ]
-
-
-def _scrub(text: str) -> str:
-    # Imported late: redact reads the parameter names from provider, which
-    # itself raises ConfigurationError.
-    from .redact import redact_text
-
-    return redact_text(text)
 
 
 class CashSocialError(OAuthError):  # type: ignore[misc]
@@ -71,7 +65,7 @@ class CashSocialError(OAuthError):  # type: ignore[misc]
     def __init__(self, description: str | None = None, *, error: str | None = None):
         # Descriptions may quote URLs or provider text: scrub them once, here.
         if description is not None:
-            description = _scrub(description)
+            description = redact_text(description)
         super().__init__(error=error, description=description)
 
     def __repr__(self) -> str:
@@ -83,8 +77,8 @@ class ConfigurationError(CashSocialError, ValueError):
 
     Example::
 
-        >>> from authlib_cashsocial.provider import Endpoints
-        >>> Endpoints.from_base_url("http://example.com")
+        >>> import authlib_cashsocial
+        >>> authlib_cashsocial.CashSocialSession("42", "s", base_url="http://example.com")
         Traceback (most recent call last):
         ...
         authlib_cashsocial.errors.ConfigurationError: invalid_configuration: ...
@@ -130,7 +124,7 @@ class ProviderError(CashSocialError):
     error = "provider_error"
 
     def __init__(self, message: str, description: str | None = None) -> None:
-        self.message = _scrub(message)
+        self.message = redact_text(message)
         super().__init__(description or f"The site answered: {self.message}")
 
 

@@ -21,21 +21,19 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from authlib.integrations.flask_client import FlaskOAuth2App
 from flask import Blueprint, redirect, request, session
 from werkzeug.wrappers import Response
 
+from . import _app
 from .errors import CashSocialError
-from .remote_app import CashSocialAppMixin, error_page, safe_next_url
-from .requests_client import CashSocialSession, SharedConnections
 
-__all__ = ["APP_CLASS", "FlaskCashSocialApp", "create_blueprint"]
+__all__ = ["FlaskCashSocialApp", "create_blueprint"]
 
 
-class FlaskCashSocialApp(CashSocialAppMixin, FlaskOAuth2App):  # type: ignore[misc]
+class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: ignore[misc]
     """Authlib's Flask app class for an Sngine site (what ``register`` creates).
 
     Example::
@@ -44,11 +42,8 @@ class FlaskCashSocialApp(CashSocialAppMixin, FlaskOAuth2App):  # type: ignore[mi
                        client_id=APP_ID, client_secret=APP_SECRET)
     """
 
-    client_cls = CashSocialSession
-    connections_class = SharedConnections
-
     def authorize_redirect(
-        self, redirect_uri: str | None = None, *, next: str | None = None, **kwargs: Any
+        self, redirect_uri: str | None = None, *, next: str | None = None
     ) -> Response:
         """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
         login in the session. ``redirect_uri`` is accepted and ignored: the
@@ -58,31 +53,25 @@ class FlaskCashSocialApp(CashSocialAppMixin, FlaskOAuth2App):  # type: ignore[mi
 
     def authorize_access_token(self, **kwargs: Any) -> dict[str, Any]:
         """Check and consume the pending login, exchange the callback's
-        ``auth_key`` and return the token with ``userinfo`` already fetched."""
+        ``auth_key`` and return the token with ``userinfo`` already fetched.
+        ``kwargs`` are request options for the exchange (``headers``,
+        ``timeout``, ...); anything else is refused."""
         token, _pending = self.finish_login(
-            session,
-            request.query_string.decode("latin-1"),
-            callback_state=request.args.get("state"),
+            session, request.query_string.decode("latin-1"), **kwargs
         )
         self.token = token
         return token
 
 
-APP_CLASS = FlaskCashSocialApp
-
-LoginHandler = Callable[[None, dict[str, Any], dict[str, Any]], Any]
-ErrorHandler = Callable[[None, CashSocialError], Any]
-
-
-def _default_error(_request: None, error: CashSocialError) -> Any:
-    return error_page(error), 400, {"Content-Type": "text/html; charset=utf-8"}
+def _default_error(_request: Any, error: CashSocialError) -> Any:
+    return _app.error_page(error), 400, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def create_blueprint(
-    remote: Any,
+    remote: FlaskCashSocialApp,
     *,
-    handle_login: LoginHandler,
-    handle_error: ErrorHandler | None = None,
+    handle_login: _app.LoginHandler,
+    handle_error: _app.ErrorHandler | None = None,
     login_path: str = "/login",
     callback_path: str = "/auth",
     name: str = "cashsocial",
@@ -90,16 +79,15 @@ def create_blueprint(
 ) -> Blueprint:
     """A blueprint with a login route and the callback route.
 
-    ``handle_login(None, token, userinfo)`` runs after a successful login (the
-    request is Flask's global); if it returns ``None`` the user goes to the
-    ``next`` path given to the login route (same site only), else to ``/``.
-    ``handle_error(None, error)`` gets any
-    :class:`~authlib_cashsocial.errors.CashSocialError`; by default a short
-    400 page.
+    ``handle_login(request, token, userinfo)`` runs after a successful login;
+    if it returns ``None`` the user goes to the ``next`` path given to the
+    login route (same site only), else to ``/``. ``handle_error(request,
+    error)`` gets any :class:`~authlib_cashsocial.errors.CashSocialError`; by
+    default a short 400 page.
 
     Example::
 
-        def on_login(_, token, user):
+        def on_login(request, token, user):
             session["user"] = user
 
         blueprint = create_blueprint(oauth.cashsocial, handle_login=on_login)
@@ -114,17 +102,14 @@ def create_blueprint(
 
     @blueprint.route(callback_path, endpoint="callback")
     def callback() -> Any:
-        try:
-            token, pending = remote.finish_login(
-                session,
-                request.query_string.decode("latin-1"),
-                callback_state=request.args.get("state"),
-            )
-        except CashSocialError as error:
-            return on_error(None, error)
-        response = handle_login(None, token, token["userinfo"])
-        if response is None:
-            return redirect(safe_next_url(pending.get("next")))
-        return response
+        return _app.run_callback(
+            remote,
+            request,
+            session,
+            request.query_string.decode("latin-1"),
+            handle_login=handle_login,
+            handle_error=on_error,
+            redirect=redirect,
+        )
 
     return blueprint

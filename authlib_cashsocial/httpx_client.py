@@ -11,19 +11,32 @@ from typing import Any
 
 import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
-from authlib.oidc.core import UserInfo
 
-from .client_base import CashSocialClientMixin
-from .compliance import aread_bounded, read_bounded, transport_error
-from .errors import CashSocialError
+from ._client import AsyncClientMixin, ClientMixin
+from ._responses import aread_bounded, read_bounded
 
 __all__ = ["AsyncCashSocialClient", "CashSocialClient", "SharedAsyncConnections"]
 
-_DEFAULT = httpx2.USE_CLIENT_DEFAULT
-
-
-def _translated(exc: httpx2.TransportError) -> CashSocialError:
-    return transport_error(exc, timed_out=isinstance(exc, httpx2.TimeoutException))
+#: What httpx2.Client takes, which Authlib's clients pass on to it.
+HTTPX_CLIENT_KWARGS = (
+    "headers",
+    "cookies",
+    "verify",
+    "cert",
+    "http1",
+    "http2",
+    "proxy",
+    "mounts",
+    "timeout",
+    "follow_redirects",
+    "limits",
+    "max_redirects",
+    "event_hooks",
+    "base_url",
+    "transport",
+    "trust_env",
+    "default_encoding",
+)
 
 
 def _read(response: httpx2.Response, body: bytes) -> httpx2.Response:
@@ -107,7 +120,7 @@ class SharedAsyncConnections:
             await transport.aclose()
 
 
-class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[misc]
+class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
     """A synchronous httpx2 client for one Sngine app, built on Authlib's
     ``OAuth2Client``; a context manager, like ``httpx2.Client``.
 
@@ -121,48 +134,10 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
             profile = client.userinfo()
     """
 
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        fix = self._compliance_from(client_id, client_secret, kwargs)
-        kwargs.setdefault("timeout", fix.settings.timeout)
-        OAuth2Client.__init__(self, **self._authlib_kwargs(fix, kwargs))
-        self.compliance = fix
-        fix(self)
-
-    def fetch_token(
-        self,
-        url: str | None = None,
-        *,
-        auth_key: str | None = None,
-        authorization_response: str | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Exchange an ``auth_key`` (or the callback URL that carries it)."""
-        params = self._exchange_params(url, auth_key, authorization_response, kwargs)
-        return self.compliance.token_exchange(
-            lambda method: OAuth2Client.fetch_token(self, method=method, **params)
-        )
-
-    def request(
-        self,
-        method: str,
-        url: Any,
-        withhold_token: bool = False,
-        auth: Any = _DEFAULT,
-        **kwargs: Any,
-    ) -> httpx2.Response:
-        self._check_token(withhold_token=withhold_token, default_auth=auth is _DEFAULT)
-        try:
-            return super().request(  # type: ignore[no-any-return]
-                method, url, withhold_token=withhold_token, auth=auth, **kwargs
-            )
-        except httpx2.TransportError as exc:
-            failure = _translated(exc)
-        raise failure  # outside the handler: nothing quoting the URL is chained
+    http_keywords = HTTPX_CLIENT_KWARGS
+    default_auth = httpx2.USE_CLIENT_DEFAULT
+    transport_errors = (httpx2.TransportError,)
+    timeout_errors = (httpx2.TimeoutException,)
 
     def send(
         self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
@@ -170,21 +145,15 @@ class CashSocialClient(CashSocialClientMixin, OAuth2Client):  # type: ignore[mis
         response = super().send(request, stream=True, **kwargs)
         if stream:
             return response  # type: ignore[no-any-return]
-        limit = self.compliance.settings.max_response_size
+        limit = self.dialect.settings.max_response_size
         try:
             body = read_bounded(response.iter_raw(), limit)
         finally:
             response.close()
         return _read(response, body)
 
-    def userinfo(self, **kwargs: Any) -> UserInfo:
-        """The signed-in user's normalized claims."""
-        return self.compliance.userinfo_from_response(
-            self.get(self.userinfo_url, **kwargs)
-        )
 
-
-class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: ignore[misc]
+class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignore[misc]
     """The asynchronous twin of :class:`CashSocialClient`.
 
     Example::
@@ -194,53 +163,23 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
             profile = await client.userinfo()
     """
 
+    http_keywords = HTTPX_CLIENT_KWARGS
+    default_auth = httpx2.USE_CLIENT_DEFAULT
+    transport_errors = (httpx2.TransportError,)
+    timeout_errors = (httpx2.TimeoutException,)
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         **kwargs: Any,
     ) -> None:
-        fix = self._compliance_from(client_id, client_secret, kwargs)
         connections: SharedAsyncConnections | None = kwargs.pop("connections", None)
         if connections is not None and "transport" not in kwargs:
             kwargs["transport"] = connections.transport()
             for option in TRANSPORT_OPTIONS:  # already in the shared transport
                 kwargs.pop(option, None)
-        kwargs.setdefault("timeout", fix.settings.timeout)
-        AsyncOAuth2Client.__init__(self, **self._authlib_kwargs(fix, kwargs))
-        self.compliance = fix
-        fix(self)
-
-    async def fetch_token(
-        self,
-        url: str | None = None,
-        *,
-        auth_key: str | None = None,
-        authorization_response: str | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Exchange an ``auth_key`` (or the callback URL that carries it)."""
-        params = self._exchange_params(url, auth_key, authorization_response, kwargs)
-        return await self.compliance.async_token_exchange(
-            lambda method: AsyncOAuth2Client.fetch_token(self, method=method, **params)
-        )
-
-    async def request(
-        self,
-        method: str,
-        url: Any,
-        withhold_token: bool = False,
-        auth: Any = _DEFAULT,
-        **kwargs: Any,
-    ) -> httpx2.Response:
-        self._check_token(withhold_token=withhold_token, default_auth=auth is _DEFAULT)
-        try:
-            return await super().request(  # type: ignore[no-any-return]
-                method, url, withhold_token=withhold_token, auth=auth, **kwargs
-            )
-        except httpx2.TransportError as exc:
-            failure = _translated(exc)
-        raise failure  # outside the handler: nothing quoting the URL is chained
+        super().__init__(client_id, client_secret, **kwargs)
 
     async def send(
         self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
@@ -248,14 +187,9 @@ class AsyncCashSocialClient(CashSocialClientMixin, AsyncOAuth2Client):  # type: 
         response = await super().send(request, stream=True, **kwargs)
         if stream:
             return response  # type: ignore[no-any-return]
-        limit = self.compliance.settings.max_response_size
+        limit = self.dialect.settings.max_response_size
         try:
             body = await aread_bounded(response.aiter_raw(), limit)
         finally:
             await response.aclose()
         return _read(response, body)
-
-    async def userinfo(self, **kwargs: Any) -> UserInfo:
-        """The signed-in user's normalized claims."""
-        resp = await self.get(self.userinfo_url, **kwargs)
-        return self.compliance.userinfo_from_response(resp)

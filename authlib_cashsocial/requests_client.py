@@ -6,16 +6,25 @@ from typing import Any
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oidc.core import UserInfo
 from requests.adapters import HTTPAdapter
 
-from .client_base import CashSocialClientMixin
-from .compliance import read_bounded, transport_error
-from .errors import CashSocialError
+from ._client import ClientMixin
+from ._responses import read_bounded
 
 __all__ = ["CashSocialSession", "SharedConnections"]
 
 _PREFIXES = ("https://", "http://")
+# What requests.Session takes as attributes, which Authlib's OAuth2Session
+# sets from its keyword arguments.
+REQUESTS_SESSION_KWARGS = (
+    "proxies",
+    "hooks",
+    "stream",
+    "verify",
+    "cert",
+    "max_redirects",
+    "trust_env",
+)
 CHUNK_SIZE = 64 * 1024
 
 
@@ -47,14 +56,15 @@ class SharedConnections:
         self.adapter.close()
 
 
-class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[misc]
+class CashSocialSession(ClientMixin, OAuth2Session):  # type: ignore[misc]
     """A ``requests`` session for one Sngine app, built on Authlib's
     ``OAuth2Session``.
 
-    Options (keyword-only, besides ``OAuth2Session``'s own): ``base_url``,
-    ``token_method`` (``auto``/``post``/``get``), ``token_lifetime``,
-    ``timeout``, ``allow_insecure``, ``uploads_url``; ``app_id`` and
-    ``app_secret`` are aliases of the first two arguments.
+    Options (keyword-only, besides ``OAuth2Session``'s own) are those of the
+    *Configuration* page: ``base_url``, ``token_method``, ``token_lifetime``,
+    ``timeout``, ``max_response_size``, ``allow_insecure``, ``uploads_url``;
+    ``app_id`` and ``app_secret`` are aliases of the first two arguments. An
+    unknown option raises :class:`~authlib_cashsocial.errors.ConfigurationError`.
 
     Example::
 
@@ -65,18 +75,19 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
         profile = session.userinfo()   # {"sub": "123", "name": ..., ...}
     """
 
+    http_keywords = REQUESTS_SESSION_KWARGS
+    timeout_keyword = "default_timeout"
+    transport_errors = (requests.RequestException,)
+    timeout_errors = (requests.Timeout,)
+
     def __init__(
         self,
         client_id: str | None = None,
         client_secret: str | None = None,
         **kwargs: Any,
     ) -> None:
-        fix = self._compliance_from(client_id, client_secret, kwargs)
         connections: SharedConnections | None = kwargs.pop("connections", None)
-        kwargs.setdefault("default_timeout", fix.settings.timeout)
-        OAuth2Session.__init__(self, **self._authlib_kwargs(fix, kwargs))
-        self.compliance = fix
-        fix(self)
+        super().__init__(client_id, client_secret, **kwargs)
         self._shared = connections
         if connections is not None:
             for prefix in _PREFIXES:
@@ -90,58 +101,19 @@ class CashSocialSession(CashSocialClientMixin, OAuth2Session):  # type: ignore[m
                     del self.adapters[prefix]
         super().close()
 
-    def fetch_token(
-        self,
-        url: str | None = None,
-        *,
-        auth_key: str | None = None,
-        authorization_response: str | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Exchange an ``auth_key`` (or the callback URL that carries it) for
-        an access token: ``{"access_token", "token_type", "expires_in",
-        "expires_at"}``."""
-        params = self._exchange_params(url, auth_key, authorization_response, kwargs)
-        return self.compliance.token_exchange(
-            lambda method: OAuth2Session.fetch_token(self, method=method, **params)
-        )
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        withhold_token: bool = False,
-        auth: Any = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        self._check_token(withhold_token=withhold_token, default_auth=auth is None)
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        """requests' ``send``, reading the body here, up to
+        ``max_response_size`` (unless the caller streams)."""
         caller_streams = bool(kwargs.get("stream"))
-        kwargs["stream"] = True  # read below, up to max_response_size
-        failure: CashSocialError
+        kwargs["stream"] = True
+        response: requests.Response = super().send(request, **kwargs)
+        if caller_streams:
+            return response
+        limit = self.dialect.settings.max_response_size
         try:
-            resp: requests.Response = super().request(
-                method, url, withhold_token=withhold_token, auth=auth, **kwargs
-            )
-            if caller_streams:
-                return resp
-            limit = self.compliance.settings.max_response_size
-            try:
-                body = read_bounded(resp.iter_content(CHUNK_SIZE), limit)
-            finally:
-                resp.close()
-            # requests keeps a read body in _content; it has no public setter.
-            resp._content = body
-            return resp
-        except requests.Timeout as exc:
-            failure = transport_error(exc, timed_out=True)
-        except requests.RequestException as exc:
-            failure = transport_error(exc, timed_out=False)
-        # Raised here, outside the handler, so no exception quoting the URL
-        # is chained to it.
-        raise failure
-
-    def userinfo(self, **kwargs: Any) -> UserInfo:
-        """The signed-in user's normalized claims (see *Normalized claims*)."""
-        return self.compliance.userinfo_from_response(
-            self.get(self.userinfo_url, **kwargs)
-        )
+            body = read_bounded(response.iter_content(CHUNK_SIZE), limit)
+        finally:
+            response.close()
+        # requests keeps a read body in _content; it has no public setter.
+        response._content = body
+        return response

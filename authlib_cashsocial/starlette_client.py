@@ -21,8 +21,6 @@ Example::
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable
 from typing import Any
 
 from authlib.integrations.starlette_client import StarletteOAuth2App
@@ -30,14 +28,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from . import _app
 from .errors import CashSocialError
 from .httpx_client import AsyncCashSocialClient, SharedAsyncConnections
-from .remote_app import AsyncCashSocialAppMixin, error_page, safe_next_url
 
-__all__ = ["APP_CLASS", "StarletteCashSocialApp", "create_routes"]
+__all__ = ["StarletteCashSocialApp", "create_routes"]
 
 
-class StarletteCashSocialApp(AsyncCashSocialAppMixin, StarletteOAuth2App):  # type: ignore[misc]
+class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App):  # type: ignore[misc]
     """Authlib's Starlette app class for an Sngine site (what ``register``
     creates for a Starlette or FastAPI registry).
 
@@ -56,7 +54,6 @@ class StarletteCashSocialApp(AsyncCashSocialAppMixin, StarletteOAuth2App):  # ty
         redirect_uri: Any = None,
         *,
         next: str | None = None,
-        **kwargs: Any,
     ) -> RedirectResponse:
         """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
         login. ``redirect_uri`` is accepted and ignored: the site always
@@ -68,34 +65,28 @@ class StarletteCashSocialApp(AsyncCashSocialAppMixin, StarletteOAuth2App):  # ty
         self, request: Request, **kwargs: Any
     ) -> dict[str, Any]:
         """Check and consume the pending login, exchange the callback's
-        ``auth_key`` and return the token with ``userinfo`` already fetched."""
+        ``auth_key`` and return the token with ``userinfo`` already fetched.
+        ``kwargs`` are request options for the exchange (``headers``,
+        ``timeout``, ...); anything else is refused."""
         token, _pending = await self.finish_login(
-            request.session,
-            request.url.query,
-            callback_state=request.query_params.get("state"),
+            request.session, request.url.query, **kwargs
         )
         return token
 
 
-APP_CLASS = StarletteCashSocialApp
-
-LoginHandler = Callable[[Request, dict[str, Any], dict[str, Any]], Any]
-ErrorHandler = Callable[[Request, CashSocialError], Any]
-
-
 def _default_error(_request: Request, error: CashSocialError) -> Response:
-    return HTMLResponse(error_page(error), status_code=400)
+    return HTMLResponse(_app.error_page(error), status_code=400)
 
 
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=302)
 
 
 def create_routes(
     remote: StarletteCashSocialApp,
     *,
-    handle_login: LoginHandler,
-    handle_error: ErrorHandler | None = None,
+    handle_login: _app.LoginHandler,
+    handle_error: _app.ErrorHandler | None = None,
     login_path: str = "/login",
     callback_path: str = "/auth",
     name: str = "cashsocial",
@@ -126,19 +117,16 @@ def create_routes(
         )
 
     async def callback(request: Request) -> Response:
-        try:
-            token, pending = await remote.finish_login(
-                request.session,
-                request.url.query,
-                callback_state=request.query_params.get("state"),
-            )
-        except CashSocialError as error:
-            response: Response = await _maybe_await(on_error(request, error))
-            return response
-        result = await _maybe_await(handle_login(request, token, token["userinfo"]))
-        if result is None:
-            return RedirectResponse(safe_next_url(pending.get("next")), status_code=302)
-        return result  # type: ignore[no-any-return]
+        response: Response = await _app.arun_callback(
+            remote,
+            request,
+            request.session,
+            request.url.query,
+            handle_login=handle_login,
+            handle_error=on_error,
+            redirect=_redirect,
+        )
+        return response
 
     return [
         Route(login_path, login, name=f"{name}_login"),

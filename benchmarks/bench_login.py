@@ -46,8 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from provider_process import BENCH_USERS, serve
 
 import authlib_cashsocial
-from authlib_cashsocial.compliance import ComplianceFix, auth_key_from_callback
-from authlib_cashsocial.provider import Settings
+from authlib_cashsocial._callback import auth_key_from_callback
+from authlib_cashsocial._dialect import SngineDialect
+from authlib_cashsocial._options import Settings
 
 APP = "http://app.test"
 
@@ -228,7 +229,7 @@ def stock_authlib(site: Site) -> tuple[Callable[[], None], Callable[[], None]]:
     settings = Settings.from_options(
         client_id=site.app_id, client_secret=site.app_secret, base_url=site.base_url
     )
-    fix = ComplianceFix(settings)
+    fix = SngineDialect(settings)
     app = Flask("bench_d")
     app.secret_key = "bench"
     oauth = OAuth(app)
@@ -276,7 +277,7 @@ def own_cpu_per_login(iterations: int) -> tuple[float, str]:
     and normalizing the profile."""
     from authlib.integrations.base_client import FrameworkIntegration
 
-    from authlib_cashsocial.login_state import PendingLogins
+    from authlib_cashsocial._login_state import PendingLogins
 
     class Answer:
         def __init__(self, body: bytes, url: str) -> None:
@@ -290,7 +291,7 @@ def own_cpu_per_login(iterations: int) -> tuple[float, str]:
         client_secret = "s" * 28
 
     settings = Settings.from_options(client_id="demo-app", client_secret="s" * 28)
-    fix = ComplianceFix(settings)
+    fix = SngineDialect(settings)
     pending = PendingLogins(FrameworkIntegration("bench"), "bench", login_timeout=600)
     callback = "https://app.example/auth?auth_key=" + "a" * 32
     token_answer = Answer(

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+
 import authlib_cashsocial
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,13 +58,51 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpick_ignore_regex = [
     (r"py:.*", r"(authlib|requests|httpx2|werkzeug|_typeshed|waitress|pytest)(\..*)?"),
     (r"py:.*", r"(flask|starlette|django)(\..*)?"),
-    (r"py:.*", r"authlib_cashsocial\.remote_app\._AppBase"),
+    (r"py:.*", r"authlib_cashsocial\.(_app\._AppBase|_client\._ClientBase)"),
     (r"py:.*", r"(Any|T|Placement|TokenMethod|HTTPResponse|UserInfo|OAuthError)"),
+    (r"py:.*", r"Session"),
     (r"py:.*", r"(OAuth2Session|OAuth2Client|AsyncOAuth2Client|Response|Request)"),
     (r"py:.*", r"(collections\.abc|typing|logging|_lock)\..*"),
     (
         r"py:.*",
-        r"authlib_cashsocial\.(compliance\.(T|HTTPResponse|_TokenResponse)|client_base\..*)",
+        r"authlib_cashsocial\.(_dialect\.(T|_TokenResponse)|_responses\.HTTPResponse)",
     ),
     (r"py:.*", r"(StartResponse|Iterable\[bytes\]|FixtureRequest|FakeSngine)"),
 ]
+
+
+class OptionsTable(Directive):
+    """``.. cashsocial-options::``: the options table, from the package's own
+    list (``_options.OPTIONS``), so the docs cannot drift from the code."""
+
+    def run(self) -> list[nodes.Node]:
+        from authlib_cashsocial._options import OPTIONS
+
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 18 22 60",
+            "",
+            "   * - Option",
+            "     - Default",
+            "     - Meaning",
+        ]
+        for option in OPTIONS:
+            if option.name in ("client_id", "client_secret"):
+                default = "required"
+            elif option.default is None:
+                default = "—"
+            else:
+                default = f"``{option.default!r}``"
+            lines += [
+                f"   * - ``{option.name}``",
+                f"     - {default}",
+                f"     - {option.meaning}",
+            ]
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines), self.content_offset, container)
+        return container.children
+
+
+def setup(app: Sphinx) -> None:
+    app.add_directive("cashsocial-options", OptionsTable)

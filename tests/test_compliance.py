@@ -20,11 +20,8 @@ from authlib_cashsocial import (
     UnexpectedResponseError,
     compliance_fix,
 )
-from authlib_cashsocial.compliance import (
-    auth_key_from_callback,
-    error_from_message,
-    read_api_response,
-)
+from authlib_cashsocial._callback import auth_key_from_callback
+from authlib_cashsocial._responses import error_from_message, read_api_response
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
 
@@ -188,10 +185,10 @@ def test_compliance_fix_auto_on_an_old_server_asks_for_one_retry(site: FakeSite)
     )
 )
 def test_any_user_info_answer_gives_claims_or_a_documented_error(body):
-    from authlib_cashsocial.compliance import ComplianceFix
-    from authlib_cashsocial.provider import Settings
+    from authlib_cashsocial._dialect import SngineDialect
+    from authlib_cashsocial._options import Settings
 
-    fix = ComplianceFix(Settings.from_options(client_id="1", client_secret="s"))
+    fix = SngineDialect(Settings.from_options(client_id="1", client_secret="s"))
     documented = (ProviderError, ProviderUnavailableError, UnexpectedResponseError)
     try:
         claims = fix.userinfo_from_response(Answer(body))

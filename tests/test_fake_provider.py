@@ -1,4 +1,4 @@
-"""The fake site, pinned to PROVIDER.md: what real Sngine servers do."""
+"""The fake site, pinned to docs/provider.rst: what real Sngine servers do."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from authlib_cashsocial import ConfigurationError, Endpoints, Settings
-from authlib_cashsocial.provider import register_config
+from authlib_cashsocial import ConfigurationError
+from authlib_cashsocial._options import Endpoints, Settings
 
 
 @pytest.mark.parametrize(
@@ -109,24 +109,6 @@ def test_settings_errors_name_the_option(options, option):
         Settings.from_options(**options)
     assert failure.value.option == option
     assert option in str(failure.value)
-
-
-def test_register_config_is_fresh_and_merges_client_kwargs():
-    s = Settings.from_options(client_id="1", client_secret="s")
-    first = register_config(
-        s, extra={"client_kwargs": {"verify": False}, "fetch_token": print}
-    )
-    second = register_config(s)
-    assert first is not second
-    assert first["client_kwargs"] is not second["client_kwargs"]
-    assert first["compliance_fix"] is not second["compliance_fix"]
-    assert first["client_kwargs"]["verify"] is False
-    assert first["client_kwargs"]["token_placement"] == "uri"
-    assert first["fetch_token"] is print
-    assert first["authorize_url"] == "https://cs.moneypoolscash.com/api/oauth"
-    assert first["access_token_url"] == "https://cs.moneypoolscash.com/api/authorize"
-    assert first["api_base_url"] == "https://cs.moneypoolscash.com/api/"
-    assert "verify" not in second["client_kwargs"]
 
 
 def test_clients_refuse_bad_configuration_before_any_request():

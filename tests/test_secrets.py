@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from authlib_cashsocial import CashSocialError, ProviderError
-from authlib_cashsocial.redact import RedactingFilter, redact_text
+from authlib_cashsocial._redact import RedactingFilter, redact_text
 from authlib_cashsocial.testing import CloseBeforeAnswer, DropMidResponse, Slow
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
@@ -70,8 +70,8 @@ def test_transport_errors_carry_no_secret(site: FakeSite, make_driver, all_logs,
 def test_reprs_hide_the_secret(site: FakeSite, make_driver):
     driver = make_driver()
     assert site.app.app_secret not in repr(driver.client)
-    assert site.app.app_secret not in repr(driver.client.compliance)
-    assert site.app.app_secret not in repr(driver.client.compliance.settings)
+    assert site.app.app_secret not in repr(driver.client.dialect)
+    assert site.app.app_secret not in repr(driver.client.dialect.settings)
 
 
 def test_provider_message_quoting_a_secret_is_scrubbed():

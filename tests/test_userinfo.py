@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from authlib_cashsocial import UnexpectedResponseError, normalize_userinfo
-from authlib_cashsocial.provider import Endpoints
+from authlib_cashsocial._options import Endpoints
 
 BASE = "https://social.example"
 

@@ -19,9 +19,9 @@ from authlib.integrations.flask_client import OAuth
 from flask import Flask, redirect, session
 from werkzeug.wrappers import Response
 
+from .._register import register
 from ..errors import CashSocialError
 from ..flask_client import create_blueprint
-from ..remote_app import register
 
 __all__ = ["create_demo_app"]
 
@@ -85,7 +85,7 @@ def _profile(user: dict[str, Any]) -> Response:
     )
 
 
-def _error(_request: None, error: CashSocialError) -> Response:
+def _error(_request: Any, error: CashSocialError) -> Response:
     return _page(
         "Login failed",
         "<h1>Login failed</h1><div class=error><p>"
@@ -105,7 +105,7 @@ def create_demo_app(**options: Any) -> Flask:
     remote = register(oauth, **options)
     atexit.register(remote.close)
 
-    def on_login(_request: None, token: dict[str, Any], user: dict[str, Any]) -> None:
+    def on_login(_request: Any, token: dict[str, Any], user: dict[str, Any]) -> None:
         session["user"] = dict(user)
 
     app.register_blueprint(

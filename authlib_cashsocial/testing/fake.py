@@ -1,11 +1,11 @@
 """A fake Sngine site: the developer API and the pages a user clicks through.
 
-It behaves as ``PROVIDER.md`` (docs: *Provider facts*) describes real servers:
-errors as HTTP 200 JSON, single-use ``auth_key`` replaced by each new visit,
-tokens that expire after 60 seconds of its own clock, the same token for a new
-exchange inside that window, redirect URLs joined as strings (two ``?``), and
-the token endpoint reading the query string (releases before 4.0.4) or only
-the POST form (4.0.4 and later).
+It behaves as the docs' *Provider facts* page (docs/provider.rst) describes
+real servers: errors as HTTP 200 JSON, single-use ``auth_key`` replaced by
+each new visit, tokens that expire after 60 seconds of its own clock, the
+same token for a new exchange inside that window, redirect URLs joined as
+strings (two ``?``), and the token endpoint reading the query string
+(releases before 4.0.4) or only the POST form (4.0.4 and later).
 """
 
 from __future__ import annotations

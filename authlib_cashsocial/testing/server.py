@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from ..provider import DEFAULT_BASE_URL
+from .._sngine import DEFAULT_BASE_URL
 from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
 

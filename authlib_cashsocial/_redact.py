@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 
-from .provider import SECRET_PARAMETERS
+from ._sngine import SECRET_PARAMETERS
 
 __all__ = [
     "REDACTED",

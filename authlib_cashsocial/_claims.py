@@ -15,8 +15,9 @@ from typing import Any
 
 from authlib.oidc.core import UserInfo
 
+from ._options import Endpoints
+from ._sngine import DEFAULT_BASE_URL, USERINFO_KEY
 from .errors import UnexpectedResponseError
-from .provider import DEFAULT_BASE_URL, USERINFO_KEY, Endpoints
 
 __all__ = ["RAW_CLAIM", "normalize_userinfo"]
 
@@ -111,7 +112,7 @@ def normalize_userinfo(
 ) -> UserInfo:
     """Map a site's ``user_info`` object to OpenID Connect standard claims.
 
-    ``base_url`` (or an :class:`~authlib_cashsocial.provider.Endpoints`) makes
+    ``base_url`` (or an :class:`~authlib_cashsocial._options.Endpoints`) makes
     relative picture paths and the profile URL absolute. Raises
     :class:`~authlib_cashsocial.errors.UnexpectedResponseError` when the row is
     not an object or has no ``user_id``.

@@ -1,0 +1,333 @@
+"""What the Flask, Starlette and Django app classes share.
+
+Each framework module composes Authlib's own app class with one of these
+mixins and adds only the code that reads its request and builds its
+responses; the route helpers' callback body is written here once
+(:func:`run_callback`, and :func:`arun_callback` for Starlette).
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
+from authlib.oidc.core import UserInfo
+
+from ._callback import auth_key_from_callback, state_from_callback
+from ._client import token_request_keywords
+from ._dialect import SngineDialect
+from ._login_state import PendingLogins, Session
+from ._options import APP_OPTIONS, Settings, reject_unknown
+from .errors import AuthKeyRejectedError, CashSocialError, ConfigurationError
+from .requests_client import CashSocialSession, SharedConnections
+
+__all__ = [
+    "AsyncCashSocialAppMixin",
+    "CashSocialAppMixin",
+    "arun_callback",
+    "error_page",
+    "run_callback",
+    "safe_next_url",
+]
+
+# Authlib registration keywords this provider has no use for: the endpoints
+# come from base_url, and Sngine has no metadata document, no refresh and no
+# OAuth 1. A value for one of them is a mistake, never silently dropped.
+_NOT_FOR_SNGINE = (
+    "authorize_url",
+    "access_token_url",
+    "api_base_url",
+    "userinfo_endpoint",
+    "server_metadata_url",
+    "request_token_url",
+    "request_token_params",
+    "refresh_token_url",
+    "refresh_token_params",
+    "access_token_params",
+    "authorize_params",
+    "compliance_fix",
+    "client_auth_methods",
+)
+# Authlib registration keywords that keep their usual meaning here.
+_AUTHLIB_KEYWORDS = ("fetch_token", "update_token", "client_kwargs", "user_agent")
+_UNSAFE_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next_url(value: object, default: str = "/") -> str:
+    """``value`` if it is a path on this site, else ``default``: never an
+    open redirect (no scheme, no host, no ``//`` or backslash tricks).
+
+    Example::
+
+        >>> safe_next_url("/account?tab=1"), safe_next_url("//evil.example")
+        ('/account?tab=1', '/')
+    """
+    if (
+        not isinstance(value, str)
+        or not value.startswith("/")
+        or value.startswith("//")
+        or _UNSAFE_NEXT.search(value)
+        or len(value) > 2048
+    ):
+        return default
+    return value
+
+
+class _AppBase:
+    """Configuration shared by the sync and async app classes."""
+
+    #: How the framework's config names an option, for error messages.
+    config_key_hint = "{NAME}_{OPTION}"
+    OAUTH_APP_CONFIG = None  # Authlib mutates a class-level dict: never share one
+
+    #: The pool type the framework's HTTP client shares across calls.
+    connections_class: Any = None
+    client_cls: Any
+
+    dialect: SngineDialect
+    pending: PendingLogins
+    framework: Any
+    name: str
+    connections: Any
+
+    def __init__(self, framework: Any, name: str | None = None, **kwargs: Any) -> None:
+        name = name or "cashsocial"
+        settings = self._settings(name, kwargs)
+        client_kwargs = dict(kwargs.pop("client_kwargs", None) or {})
+        reject_unknown(
+            client_kwargs,
+            self.client_cls.accepted_keywords() - set(APP_OPTIONS),
+            where="client_kwargs",
+        )
+        dialect = SngineDialect(settings)
+        client_kwargs["dialect"] = dialect
+        # Authlib builds a new HTTP session for every call; they all draw on
+        # this one pool, so a warm login opens no new connection.
+        self.connections = self.connections_class.for_client_kwargs(client_kwargs)
+        client_kwargs["connections"] = self.connections
+        super().__init__(  # type: ignore[call-arg]
+            framework,
+            name,
+            **settings.authlib_keywords(),
+            client_kwargs=client_kwargs,
+            **kwargs,
+        )
+        self.dialect = dialect
+        self.pending = PendingLogins(
+            framework, name, login_timeout=settings.login_timeout
+        )
+
+    def _settings(self, name: str, kwargs: dict[str, Any]) -> Settings:
+        """Pop and validate this package's options; leave Authlib's."""
+        for key in _NOT_FOR_SNGINE:
+            if kwargs.pop(key, None) is not None:
+                raise ConfigurationError(
+                    f"{key} has no use with an Sngine site: the endpoints come from "
+                    "base_url, and the site has no metadata document, refresh or "
+                    "OAuth 1 flow. Remove it (set base_url for another site).",
+                    option=key,
+                )
+        options = {k: kwargs.pop(k) for k in APP_OPTIONS if k in kwargs}
+        credentials = {k: kwargs.pop(k, None) for k in ("client_id", "client_secret")}
+        reject_unknown(kwargs, _AUTHLIB_KEYWORDS, where=f"register({name!r}, ...)")
+        try:
+            return Settings.from_options(**credentials, **options)
+        except ConfigurationError as exc:
+            hint = self.config_key_hint.format(
+                NAME=name.upper(),
+                OPTION=exc.option.upper(),
+                name=name,
+                option=exc.option,
+            )
+            failure = ConfigurationError(
+                f"{exc.description} Pass {exc.option}= to register(), or set {hint}.",
+                option=exc.option,
+            )
+        raise failure
+
+    def __repr__(self) -> str:
+        described = self.dialect.settings.describe()
+        return f"<{type(self).__name__} name={self.name!r} {described}>"
+
+    @property
+    def login_url(self) -> str:
+        """The site's login link for this app: ``{base}/api/oauth?app_id=…``."""
+        settings = self.dialect.settings
+        return settings.endpoints.authorization_url(settings.client_id)
+
+    def _token_keywords(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return token_request_keywords(
+            kwargs,
+            self.client_cls.SESSION_REQUEST_PARAMS,
+            where="authorize_access_token()",
+        )
+
+
+class CashSocialAppMixin(_AppBase):
+    """Sngine behaviour for Authlib's synchronous app classes (Flask, Django),
+    whose HTTP client is requests."""
+
+    client_cls = CashSocialSession
+    connections_class = SharedConnections
+
+    def close(self) -> None:
+        """Close the app's pooled connections to the site (at shutdown)."""
+        self.connections.close()
+
+    def begin_login(self, session: Session, *, next_url: str | None = None) -> str:
+        """Record a pending login in ``session`` and return the URL to send
+        the browser to."""
+        self.pending.begin(session, next_url=safe_next_url(next_url, "") or None)
+        return self.login_url
+
+    def finish_login(
+        self,
+        session: Session,
+        query_string: str,
+        **kwargs: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Consume the pending login, then exchange the callback's
+        ``auth_key`` and fetch the user info at once (tokens live 60 s).
+        Returns the token (with ``userinfo``) and the pending login's data.
+        ``kwargs`` are request options for the exchange (``headers``,
+        ``timeout``). A key the site rejects as used or replaced puts the
+        pending login back, so that the newest tab of the same browser can
+        still finish."""
+        params = self._token_keywords(kwargs)
+        callback = "?" + query_string
+        pending = self.pending.consume(
+            session, callback_state=state_from_callback(callback)
+        )
+        auth_key = auth_key_from_callback(callback)
+        try:
+            token: dict[str, Any] = self.fetch_access_token(code=auth_key, **params)  # type: ignore[attr-defined]
+        except AuthKeyRejectedError:
+            self.pending.restore(session, pending)
+            raise
+        token["userinfo"] = self.userinfo(token=token)
+        return token, pending
+
+    def userinfo(self, token: dict[str, Any] | None = None, **kwargs: Any) -> UserInfo:
+        """The user's normalized claims; ``token`` defaults to Authlib's
+        requested token, as for any provider."""
+        resp = self.get(  # type: ignore[attr-defined]
+            self.dialect.settings.endpoints.userinfo_url, token=token, **kwargs
+        )
+        return self.dialect.userinfo_from_response(resp)
+
+
+class AsyncCashSocialAppMixin(_AppBase):
+    """Sngine behaviour for Authlib's asynchronous app class (Starlette)."""
+
+    async def aclose(self) -> None:
+        """Close this event loop's pooled connections to the site (at
+        shutdown: from the app's lifespan)."""
+        await self.connections.aclose()
+
+    async def begin_login(
+        self, session: Session, *, next_url: str | None = None
+    ) -> str:
+        """Record a pending login in ``session`` and return the URL to send
+        the browser to."""
+        await self.pending.abegin(session, next_url=safe_next_url(next_url, "") or None)
+        return self.login_url
+
+    async def finish_login(
+        self,
+        session: Session,
+        query_string: str,
+        **kwargs: Any,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """:meth:`CashSocialAppMixin.finish_login`, as a coroutine."""
+        params = self._token_keywords(kwargs)
+        callback = "?" + query_string
+        pending = await self.pending.aconsume(
+            session, callback_state=state_from_callback(callback)
+        )
+        auth_key = auth_key_from_callback(callback)
+        try:
+            token: dict[str, Any] = await self.fetch_access_token(  # type: ignore[attr-defined]
+                code=auth_key, **params
+            )
+        except AuthKeyRejectedError:
+            await self.pending.arestore(session, pending)
+            raise
+        token["userinfo"] = await self.userinfo(token=token)
+        return token, pending
+
+    async def userinfo(
+        self, token: dict[str, Any] | None = None, **kwargs: Any
+    ) -> UserInfo:
+        """The user's normalized claims."""
+        resp = await self.get(  # type: ignore[attr-defined]
+            self.dialect.settings.endpoints.userinfo_url, token=token, **kwargs
+        )
+        return self.dialect.userinfo_from_response(resp)
+
+
+def error_page(error: CashSocialError) -> str:
+    """The short HTML page the route helpers show for a failed login."""
+    return (
+        "<!DOCTYPE html><html><head><meta charset=utf-8><title>Login failed</title>"
+        "</head><body><h1>Login with Cash Social failed</h1>"
+        f"<p><code>{html.escape(str(error.error))}</code>: "
+        f"{html.escape(str(error.description))}</p>"
+        '<p><a href="/">Back</a></p></body></html>'
+    )
+
+
+#: ``handle_login(request, token, userinfo)`` of a route helper.
+LoginHandler = Callable[[Any, dict[str, Any], dict[str, Any]], Any]
+#: ``handle_error(request, error)`` of a route helper.
+ErrorHandler = Callable[[Any, CashSocialError], Any]
+
+
+def run_callback(
+    remote: CashSocialAppMixin,
+    request: Any,
+    session: Session,
+    query_string: str,
+    *,
+    handle_login: LoginHandler,
+    handle_error: ErrorHandler,
+    redirect: Callable[[str], Any],
+) -> Any:
+    """The callback route of a sync route helper: finish the login, then the
+    user's handler, or the error handler; ``None`` from the login handler
+    means "go to the pending login's ``next`` path"."""
+    try:
+        token, pending = remote.finish_login(session, query_string)
+    except CashSocialError as error:
+        return handle_error(request, error)
+    response = handle_login(request, token, token["userinfo"])
+    if response is None:
+        return redirect(safe_next_url(pending.get("next")))
+    return response
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def arun_callback(
+    remote: AsyncCashSocialAppMixin,
+    request: Any,
+    session: Session,
+    query_string: str,
+    *,
+    handle_login: LoginHandler,
+    handle_error: ErrorHandler,
+    redirect: Callable[[str], Any],
+) -> Any:
+    """:func:`run_callback` for Starlette; the handlers may be coroutines."""
+    try:
+        token, pending = await remote.finish_login(session, query_string)
+    except CashSocialError as error:
+        return await _maybe_await(handle_error(request, error))
+    response = await _maybe_await(handle_login(request, token, token["userinfo"]))
+    if response is None:
+        return redirect(safe_next_url(pending.get("next")))
+    return response

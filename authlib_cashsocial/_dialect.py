@@ -1,0 +1,305 @@
+"""How one app speaks Sngine through Authlib's own pipeline.
+
+Sngine's ``api/authorize`` wants ``app_id``, ``app_secret`` and ``auth_key``,
+read from the form body (4.0.4 and later) or the query string (earlier
+releases), and answers errors as HTTP 200 JSON. Authlib has no hook for the
+token *request*, so :class:`SngineDialect` plugs into the two extension
+points it does have:
+
+* a client authentication method (:meth:`SngineDialect.encode_token_request`)
+  that rewrites Authlib's ``grant_type=authorization_code&code=…`` request
+  into Sngine's three parameters, in the body or the query;
+* an ``access_token_response`` compliance hook
+  (:meth:`SngineDialect.fix_token_response`) that turns the site's answer
+  into a standard token, or into one of this package's typed errors.
+
+It also remembers which server generation it talks to (``token_method`` =
+``auto``) and reads user-info answers. :func:`compliance_fix` applies it to
+any Authlib ``OAuth2Session`` or httpx2 ``OAuth2Client``, the way
+requests-oauthlib ships compliance fixes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from authlib.oidc.core import UserInfo
+
+from ._callback import validate_auth_key
+from ._claims import normalize_userinfo
+from ._options import Settings
+from ._redact import install_log_redaction
+from ._responses import HTTPResponse, access_token_from, read_api_response
+from ._sngine import APP_ID_PARAM, APP_SECRET_PARAM, AUTH_KEY_PARAM, USERINFO_KEY
+from .errors import (
+    AccessTokenExpiredError,
+    ClientCredentialsError,
+    UnexpectedResponseError,
+)
+
+__all__ = ["AUTH_METHOD_NAME", "SngineDialect", "compliance_fix"]
+
+Placement = Literal["post", "get"]
+T = TypeVar("T")
+
+#: What Authlib's token endpoint auth method is called once registered.
+AUTH_METHOD_NAME = "cashsocial_app_secret"
+
+
+def _auth_key_from_token_request(uri: str, body: str | bytes | None) -> str:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    pairs = parse_qsl(body or "") + parse_qsl(urlsplit(uri).query)
+    for name, value in pairs:
+        if name in ("code", AUTH_KEY_PARAM):
+            return validate_auth_key(value)
+    return validate_auth_key(None)
+
+
+class _TokenResponse:
+    """The answer Authlib's ``parse_response_token`` reads after our hook."""
+
+    status_code = 200
+
+    def __init__(self, token: dict[str, Any]) -> None:
+        self._token = token
+
+    def json(self) -> dict[str, Any]:
+        return self._token
+
+    def raise_for_status(self) -> None:
+        return None
+
+
+class _WrongTokenMethod(ClientCredentialsError):
+    """``Bad Request, invalid app_id`` under ``token_method="auto"``: the server
+    may read the other place. The auth_key was not used, so the exchange can be
+    retried as is; the client has already switched."""
+
+
+class SngineDialect:
+    """Everything a session needs to speak Sngine for one app, shared by the
+    sessions of one client or one registered app (so the server generation
+    it learns is remembered across them).
+
+    Example::
+
+        from authlib.integrations.requests_client import OAuth2Session
+
+        dialect = SngineDialect(Settings.from_options(client_id="42",
+                                                      client_secret="s"))
+        session = dialect(OAuth2Session("42", "s"))
+        token = session.fetch_token(dialect.settings.endpoints.token_url,
+                                    code=auth_key)
+    """
+
+    auth_method_name = AUTH_METHOD_NAME
+
+    def __init__(
+        self, settings: Settings, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._placement: Placement = "get" if settings.token_method == "get" else "post"
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"<SngineDialect {self.settings.describe()} "
+            f"token_method={self.settings.token_method!r} "
+            f"learned={self._placement!r}>"
+        )
+
+    @property
+    def http_method(self) -> str:
+        """The method of the next exchange: GET (query string) or POST (form
+        body). Fixed unless ``token_method`` is ``auto``."""
+        return "GET" if self._placement == "get" else "POST"
+
+    def __call__(self, session: Any) -> Any:
+        """Make an Authlib OAuth 2 session (requests or httpx2) talk Sngine."""
+        install_log_redaction()
+        endpoints = self.settings.endpoints
+        session.register_client_auth_method(
+            (self.auth_method_name, self.encode_token_request)
+        )
+        session.token_endpoint_auth_method = self.auth_method_name
+        session.token_auth.token_placement = "uri"
+        session.register_compliance_hook(
+            "access_token_response", self.fix_token_response
+        )
+        session.metadata.setdefault("token_endpoint", endpoints.token_url)
+        session.metadata.setdefault("authorization_endpoint", endpoints.authorize_url)
+        session.metadata.setdefault("userinfo_endpoint", endpoints.userinfo_url)
+        if getattr(session, "default_timeout", False) is None:
+            session.default_timeout = self.settings.timeout
+        return session
+
+    # -- the request
+
+    def encode_token_request(
+        self, client_auth: Any, method: str, uri: str, headers: Any, body: Any
+    ) -> tuple[str, Any, Any]:
+        """Authlib client auth method: ``code`` → Sngine's three parameters."""
+        auth_key = _auth_key_from_token_request(uri, body)
+        params = urlencode(
+            [
+                (APP_ID_PARAM, client_auth.client_id),
+                (APP_SECRET_PARAM, client_auth.client_secret or ""),
+                (AUTH_KEY_PARAM, auth_key),
+            ]
+        )
+        endpoint = uri.split("?", 1)[0]
+        if method.upper() == "GET" or self._placement == "get":
+            # Old servers read PHP's $_GET, which is the query whatever the method.
+            if "Content-Length" in headers:
+                headers["Content-Length"] = "0"
+            return f"{endpoint}?{params}", headers, "" if body is not None else None
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(len(params))
+        return endpoint, headers, params
+
+    # -- the response
+
+    def fix_token_response(self, resp: Any) -> _TokenResponse:
+        """Authlib ``access_token_response`` hook: a standard token or an error."""
+        try:
+            data = read_api_response(resp, what="token exchange")
+        except ClientCredentialsError as exc:
+            raise self._credentials_error(exc, resp) from None
+        lifetime = self.settings.token_lifetime
+        return _TokenResponse(
+            {
+                "access_token": access_token_from(data),
+                "token_type": "Bearer",
+                "expires_in": lifetime,
+                "expires_at": int(self._clock()) + lifetime,
+            }
+        )
+
+    def _credentials_error(
+        self, exc: ClientCredentialsError, resp: Any
+    ) -> ClientCredentialsError:
+        if exc.option != "client_id":
+            return exc
+        sent: Placement = "get" if APP_ID_PARAM in str(resp.request.url) else "post"
+        where = "the query string" if sent == "get" else "the form body"
+        if self.settings.token_method != "auto":
+            other = "get" if sent == "post" else "post"
+            return ClientCredentialsError(
+                exc.message,
+                option="client_id",
+                description=f"The site rejected the app_id sent in {where}. Check "
+                f"client_id; if it is right, this server reads the other place: set "
+                f"token_method={other!r} (or 'auto'). Sngine before 4.0.4 reads the "
+                "query string, later releases the form body.",
+            )
+        with self._lock:
+            self._placement = "get" if sent == "post" else "post"
+        return _WrongTokenMethod(
+            exc.message,
+            option="client_id",
+            description=f"The site rejected the app_id sent in {where}. The "
+            "auth_key was not used: retry the exchange, which now uses the other "
+            "place. If both are rejected, client_id is wrong.",
+        )
+
+    def token_exchange(self, attempt: Callable[[str], T]) -> T:
+        """Run ``attempt(http_method)``; under ``auto``, once more the other way
+        when the first answer shows the server reads the other place."""
+        try:
+            return attempt(self.http_method)
+        except _WrongTokenMethod:
+            pass
+        try:
+            return attempt(self.http_method)
+        except _WrongTokenMethod as exc:
+            failure = _rejected_both_ways(exc)
+        raise failure
+
+    async def async_token_exchange(self, attempt: Callable[[str], Awaitable[T]]) -> T:
+        """:meth:`token_exchange` for coroutines."""
+        try:
+            return await attempt(self.http_method)
+        except _WrongTokenMethod:
+            pass
+        try:
+            return await attempt(self.http_method)
+        except _WrongTokenMethod as exc:
+            failure = _rejected_both_ways(exc)
+        raise failure
+
+    def userinfo_from_response(self, resp: HTTPResponse) -> UserInfo:
+        """Normalized claims from an ``api/get_user_info`` answer."""
+        data = read_api_response(resp, what="user info")
+        if USERINFO_KEY not in data:
+            raise UnexpectedResponseError(
+                f"The site's user info answer has no {USERINFO_KEY!r} object."
+            )
+        return normalize_userinfo(data[USERINFO_KEY], base_url=self.settings.endpoints)
+
+    def expired_token_error(self) -> AccessTokenExpiredError:
+        return AccessTokenExpiredError(
+            "",
+            f"The access token is past its expires_at (token_lifetime="
+            f"{self.settings.token_lifetime} s). There is no refresh token: log the "
+            "user in again.",
+        )
+
+
+def _rejected_both_ways(exc: ClientCredentialsError) -> ClientCredentialsError:
+    return ClientCredentialsError(
+        exc.message,
+        option="client_id",
+        description="The site rejected the app_id both in the form body and in the "
+        "query string: check client_id (the site's app_id) and base_url.",
+    )
+
+
+def compliance_fix(
+    session: T,
+    *,
+    base_url: str | None = None,
+    token_method: str = "auto",
+    token_lifetime: int | None = None,
+    timeout: float | None = None,
+    allow_insecure: bool = False,
+    uploads_url: str | None = None,
+) -> T:
+    """Turn an Authlib ``OAuth2Session`` or httpx2 ``OAuth2Client`` into a Cash
+    Social client, reading ``client_id``/``client_secret`` from the session.
+
+    Afterwards ``session.fetch_token(code=auth_key)`` exchanges a key and
+    ``session.get(userinfo_url)`` sends the token in the query. Transport
+    errors stay the HTTP library's own (wrap them yourself); our clients,
+    :class:`~authlib_cashsocial.CashSocialSession` and the httpx2 ones, turn
+    them into typed errors. Under ``token_method="auto"`` the first exchange
+    against a pre-4.0.4 server raises a ``ClientCredentialsError`` saying to
+    retry (the key is not used up); our clients retry by themselves.
+
+    Example::
+
+        >>> from authlib.integrations.requests_client import OAuth2Session
+        >>> session = compliance_fix(OAuth2Session("42", "s3cret"))
+        >>> session.metadata["token_endpoint"]
+        'https://cs.moneypoolscash.com/api/authorize'
+    """
+    options: dict[str, Any] = {
+        "client_id": getattr(session, "client_id", None),
+        "client_secret": getattr(session, "client_secret", None),
+        "token_method": token_method,
+        "allow_insecure": allow_insecure,
+        "uploads_url": uploads_url,
+    }
+    if base_url is not None:
+        options["base_url"] = base_url
+    if token_lifetime is not None:
+        options["token_lifetime"] = token_lifetime
+    if timeout is not None:
+        options["timeout"] = timeout
+    dialect = SngineDialect(Settings.from_options(**options))
+    return dialect(session)  # type: ignore[no-any-return]
