@@ -13,18 +13,31 @@ import inspect
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.oidc.core import UserInfo
 
 from ._callback import auth_key_from_callback, state_from_callback
 from ._client import token_request_keywords
 from ._dialect import SngineDialect
+from ._login_start import (
+    CONFIRMATION_HEADERS,
+    FETCH_SITE_HEADER,
+    confirmation_page,
+    is_foreign_start,
+)
 from ._login_state import PendingLogins, Session
 from ._options import APP_OPTIONS, Settings, reject_unknown
-from .errors import AuthKeyRejectedError, CashSocialError, ConfigurationError
+from .errors import (
+    AuthKeyRejectedError,
+    CashSocialError,
+    ConfigurationError,
+    CrossSiteLoginError,
+)
 from .requests_client import CashSocialSession, SharedConnections
 
 __all__ = [
+    "FETCH_SITE_HEADER",
     "AsyncCashSocialAppMixin",
     "CashSocialAppMixin",
     "arun_callback",
@@ -158,6 +171,22 @@ class _AppBase:
         settings = self.dialect.settings
         return settings.endpoints.authorization_url(settings.client_id)
 
+    @staticmethod
+    def _check_start(fetch_site: str | None) -> None:
+        if is_foreign_start(fetch_site):
+            raise CrossSiteLoginError(
+                "The browser says another site asked for this login start "
+                "(Sec-Fetch-Site); no pending login was created."
+            )
+
+    def confirmation(self, continue_url: str) -> tuple[str, dict[str, str]]:
+        """The page (and its headers) that ``authorize_redirect`` answers
+        instead of starting a login another site asked for: one link back to
+        ``continue_url``, a path on this site."""
+        site = urlsplit(self.dialect.settings.endpoints.base_url).hostname or ""
+        page = confirmation_page(safe_next_url(continue_url), site_name=site)
+        return page, dict(CONFIRMATION_HEADERS)
+
     def _token_keywords(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return token_request_keywords(
             kwargs,
@@ -177,9 +206,20 @@ class CashSocialAppMixin(_AppBase):
         """Close the app's pooled connections to the site (at shutdown)."""
         self.connections.close()
 
-    def begin_login(self, session: Session, *, next_url: str | None = None) -> str:
+    def begin_login(
+        self,
+        session: Session,
+        *,
+        fetch_site: str | None,
+        next_url: str | None = None,
+    ) -> str:
         """Record a pending login in ``session`` and return the URL to send
-        the browser to."""
+        the browser to. ``fetch_site`` is the request's ``Sec-Fetch-Site``
+        header (``None`` when absent): a start that the browser marks as
+        coming from another site raises
+        :class:`~authlib_cashsocial.errors.CrossSiteLoginError` and records
+        nothing."""
+        self._check_start(fetch_site)
         self.pending.begin(session, next_url=safe_next_url(next_url, "") or None)
         return self.login_url
 
@@ -198,10 +238,10 @@ class CashSocialAppMixin(_AppBase):
         still finish."""
         params = self._token_keywords(kwargs)
         callback = "?" + query_string
+        auth_key = auth_key_from_callback(callback)  # before touching the login
         pending = self.pending.consume(
             session, callback_state=state_from_callback(callback)
         )
-        auth_key = auth_key_from_callback(callback)
         try:
             token: dict[str, Any] = self.fetch_access_token(code=auth_key, **params)  # type: ignore[attr-defined]
         except AuthKeyRejectedError:
@@ -228,10 +268,14 @@ class AsyncCashSocialAppMixin(_AppBase):
         await self.connections.aclose()
 
     async def begin_login(
-        self, session: Session, *, next_url: str | None = None
+        self,
+        session: Session,
+        *,
+        fetch_site: str | None,
+        next_url: str | None = None,
     ) -> str:
-        """Record a pending login in ``session`` and return the URL to send
-        the browser to."""
+        """:meth:`CashSocialAppMixin.begin_login`, as a coroutine."""
+        self._check_start(fetch_site)
         await self.pending.abegin(session, next_url=safe_next_url(next_url, "") or None)
         return self.login_url
 
@@ -244,10 +288,10 @@ class AsyncCashSocialAppMixin(_AppBase):
         """:meth:`CashSocialAppMixin.finish_login`, as a coroutine."""
         params = self._token_keywords(kwargs)
         callback = "?" + query_string
+        auth_key = auth_key_from_callback(callback)  # before touching the login
         pending = await self.pending.aconsume(
             session, callback_state=state_from_callback(callback)
         )
-        auth_key = auth_key_from_callback(callback)
         try:
             token: dict[str, Any] = await self.fetch_access_token(  # type: ignore[attr-defined]
                 code=auth_key, **params

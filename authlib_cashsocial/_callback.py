@@ -11,7 +11,7 @@ import re
 from urllib.parse import parse_qsl
 
 from ._sngine import AUTH_KEY_PARAM
-from .errors import MissingAuthKeyError
+from .errors import MalformedAuthKeyError, MissingAuthKeyError
 
 __all__ = [
     "MAX_AUTH_KEY_LENGTH",
@@ -27,7 +27,8 @@ _AUTH_KEY_SHAPE = re.compile(r"[A-Za-z0-9._~-]+")
 
 def validate_auth_key(auth_key: object) -> str:
     """Return ``auth_key`` if it can be a key the site issued, else raise
-    :class:`~authlib_cashsocial.errors.MissingAuthKeyError`.
+    :class:`~authlib_cashsocial.errors.MissingAuthKeyError` (none) or
+    :class:`~authlib_cashsocial.errors.MalformedAuthKeyError`.
 
     Example::
 
@@ -40,12 +41,12 @@ def validate_auth_key(auth_key: object) -> str:
             "login page, or the user opened the callback URL by hand."
         )
     if len(auth_key) > MAX_AUTH_KEY_LENGTH:
-        raise MissingAuthKeyError(
+        raise MalformedAuthKeyError(
             f"The callback's auth_key is {len(auth_key)} characters long; the "
             f"site issues keys of at most {MAX_AUTH_KEY_LENGTH}."
         )
     if not _AUTH_KEY_SHAPE.fullmatch(auth_key):
-        raise MissingAuthKeyError(
+        raise MalformedAuthKeyError(
             "The callback's auth_key has characters the site never puts in a key."
         )
     return auth_key
@@ -81,7 +82,7 @@ def auth_key_from_callback(url: str) -> str:
         raise MissingAuthKeyError("The callback URL is not text.")
     values = _values(url, AUTH_KEY_PARAM)
     if len(values) > 1:
-        raise MissingAuthKeyError(
+        raise MalformedAuthKeyError(
             "The callback carries several different auth_key values; the site "
             "sends exactly one."
         )

@@ -11,6 +11,12 @@ than ``login_timeout``, and consumes it before any request to the site. Only
 the newest pending login of a session counts: starting a login again (another
 tab) drops the older one, as the site itself replaces the older ``auth_key``.
 
+A callback is checked (its ``auth_key`` and ``state``) before the pending
+login is touched, so a forced callback without a usable key cannot use it
+up. A key that the site rejects puts the pending login back (the newest-tab
+case), at most :data:`MAX_EXCHANGES` - 1 times: forged keys cannot drive an
+unbounded number of exchanges against one pending login.
+
 What this protects, and what it cannot, is in the docs (*Security*).
 """
 
@@ -24,9 +30,13 @@ from typing import Any
 
 from .errors import PendingLoginError
 
-__all__ = ["PendingLogins"]
+__all__ = ["MAX_EXCHANGES", "PendingLogins"]
 
 Session = MutableMapping[str, Any]
+#: Exchanges one pending login may lead to: the first, and two more after
+#: keys the site rejected (an older tab's key, replaced by a newer login).
+MAX_EXCHANGES = 3
+_EXCHANGES = "exchanges"
 
 
 class PendingLogins:
@@ -66,7 +76,9 @@ class PendingLogins:
         return secrets.token_urlsafe(24), data
 
     def _take_pointer(self, session: Session, callback_state: str | None) -> str:
-        state = session.pop(self.pointer_key, None)
+        """The pending login's id, taken from the session only once the
+        callback matches it (a mismatch leaves it for the real callback)."""
+        state = session.get(self.pointer_key)
         if not isinstance(state, str) or not state:
             raise PendingLoginError(
                 "No login was started from this browser session (or it was "
@@ -78,6 +90,7 @@ class PendingLogins:
                 "The callback's state does not match this session's pending "
                 "login. Nothing was sent to the site."
             )
+        del session[self.pointer_key]
         return state
 
     def _atomic_store(self) -> Any:
@@ -143,12 +156,24 @@ class PendingLogins:
         self.framework.clear_state_data(session, state)
         return self._check(data, state)
 
+    @staticmethod
+    def _restorable(pending: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        exchanges = pending.get(_EXCHANGES, 1)
+        if not isinstance(exchanges, int) or exchanges >= MAX_EXCHANGES:
+            return None
+        data = {k: v for k, v in pending.items() if k != "state"}
+        data[_EXCHANGES] = exchanges + 1
+        return pending["state"], data
+
     def restore(self, session: Session, pending: dict[str, Any]) -> None:
         """Put back a consumed pending login whose ``auth_key`` the site
         rejected (a key from an older tab, replaced by a newer login): the
-        newer tab's callback can still finish the login."""
-        state = pending["state"]
-        data = {k: v for k, v in pending.items() if k != "state"}
+        newer tab's callback can still finish the login. After
+        :data:`MAX_EXCHANGES` exchanges it stays consumed."""
+        restorable = self._restorable(pending)
+        if restorable is None:
+            return
+        state, data = restorable
         self.framework.set_state_data(session, state, data)
         session[self.pointer_key] = state
 
@@ -181,7 +206,9 @@ class PendingLogins:
 
     async def arestore(self, session: Session, pending: dict[str, Any]) -> None:
         """:meth:`restore` for Authlib's asynchronous (Starlette) integration."""
-        state = pending["state"]
-        data = {k: v for k, v in pending.items() if k != "state"}
+        restorable = self._restorable(pending)
+        if restorable is None:
+            return
+        state, data = restorable
         await self.framework.set_state_data(session, state, data)
         session[self.pointer_key] = state

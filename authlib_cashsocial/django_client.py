@@ -30,7 +30,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path
 
 from . import _app
-from .errors import CashSocialError
+from .errors import CashSocialError, CrossSiteLoginError
 
 __all__ = ["DjangoCashSocialApp", "urlpatterns"]
 
@@ -52,11 +52,22 @@ class DjangoCashSocialApp(_app.CashSocialAppMixin, DjangoOAuth2App):  # type: ig
         redirect_uri: str | None = None,
         *,
         next: str | None = None,
-    ) -> HttpResponseRedirect:
+    ) -> HttpResponse:
         """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
         login. ``redirect_uri`` is accepted and ignored: the site always
-        returns to the App Redirect URL registered with the app."""
-        return HttpResponseRedirect(self.begin_login(request.session, next_url=next))
+        returns to the App Redirect URL registered with the app. A start
+        that another site asked for (Fetch Metadata) gets a page with a link
+        that starts it from this site instead (see *Security*)."""
+        try:
+            url = self.begin_login(
+                request.session,
+                fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+                next_url=next,
+            )
+        except CrossSiteLoginError:
+            page, headers = self.confirmation(request.get_full_path())
+            return HttpResponse(page, content_type="text/html", headers=headers)
+        return HttpResponseRedirect(url)
 
     def authorize_access_token(
         self, request: HttpRequest, **kwargs: Any

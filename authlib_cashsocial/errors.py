@@ -12,8 +12,10 @@ The hierarchy::
     authlib OAuthError
     └── CashSocialError
         ├── ConfigurationError          a setting is wrong or missing (a ValueError)
+        ├── CrossSiteLoginError         another site asked to start a login
         ├── CallbackError               the callback request cannot be used
-        │   ├── MissingAuthKeyError     no usable ``auth_key`` in the callback
+        │   ├── MissingAuthKeyError     no ``auth_key`` in the callback
+        │   ├── MalformedAuthKeyError   an ``auth_key`` the site never issues
         │   └── PendingLoginError       no pending login matches: forged, replayed
         ├── ProviderError               the site answered with an error of its own
         │   ├── ClientCredentialsError  ``app_id`` or ``app_secret`` rejected
@@ -39,6 +41,8 @@ __all__ = [
     "CashSocialError",
     "ClientCredentialsError",
     "ConfigurationError",
+    "CrossSiteLoginError",
+    "MalformedAuthKeyError",
     "MissingAuthKeyError",
     "PendingLoginError",
     "ProviderError",
@@ -98,12 +102,31 @@ class CallbackError(CashSocialError):
     description = "The login callback is not usable."
 
 
+class CrossSiteLoginError(CashSocialError):
+    """The browser says another site asked for this login start
+    (``Sec-Fetch-Site: cross-site`` or ``same-site``), so no pending login was
+    created: ``authorize_redirect`` answers with a page whose link starts the
+    login from this site instead. See *Security* in the docs."""
+
+    error = "cross_site_login"
+    description = "Another site asked to start this login; none was started."
+
+
 class MissingAuthKeyError(CallbackError):
-    """The callback carries no usable ``auth_key`` (missing, empty, too long,
-    or not the plain token the site issues). Nothing was sent to the site."""
+    """The callback carries no ``auth_key`` (or an empty one). Nothing was
+    sent to the site, and a pending login stays in place."""
 
     error = "missing_auth_key"
-    description = "The callback has no usable auth_key parameter."
+    description = "The callback has no auth_key parameter."
+
+
+class MalformedAuthKeyError(CallbackError):
+    """The callback's ``auth_key`` cannot be one the site issued: too long,
+    characters the site never uses, or several different values. Nothing was
+    sent to the site, and a pending login stays in place."""
+
+    error = "malformed_auth_key"
+    description = "The callback's auth_key is not one the site issues."
 
 
 class PendingLoginError(CallbackError):

@@ -28,7 +28,7 @@ from flask import Blueprint, redirect, request, session
 from werkzeug.wrappers import Response
 
 from . import _app
-from .errors import CashSocialError
+from .errors import CashSocialError, CrossSiteLoginError
 
 __all__ = ["FlaskCashSocialApp", "create_blueprint"]
 
@@ -48,8 +48,21 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
         """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
         login in the session. ``redirect_uri`` is accepted and ignored: the
         site always returns to the App Redirect URL registered with the app.
-        ``next`` is a path on this site to remember for after the login."""
-        return redirect(self.begin_login(session, next_url=next))
+        ``next`` is a path on this site to remember for after the login.
+        A start that another site asked for (Fetch Metadata) gets a page with
+        a link that starts it from this site instead (see *Security*)."""
+        try:
+            url = self.begin_login(
+                session,
+                fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+                next_url=next,
+            )
+        except CrossSiteLoginError:
+            query = request.query_string.decode("latin-1")
+            here = request.script_root + request.path + (f"?{query}" if query else "")
+            page, headers = self.confirmation(here)
+            return Response(page, headers=headers, mimetype="text/html")
+        return redirect(url)
 
     def authorize_access_token(self, **kwargs: Any) -> dict[str, Any]:
         """Check and consume the pending login, exchange the callback's

@@ -29,7 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import _app
-from .errors import CashSocialError
+from .errors import CashSocialError, CrossSiteLoginError
 from .httpx_client import AsyncCashSocialClient, SharedAsyncConnections
 
 __all__ = ["StarletteCashSocialApp", "create_routes"]
@@ -54,11 +54,23 @@ class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App): 
         redirect_uri: Any = None,
         *,
         next: str | None = None,
-    ) -> RedirectResponse:
+    ) -> Response:
         """Redirect to ``{base}/api/oauth?app_id=…`` after recording a pending
         login. ``redirect_uri`` is accepted and ignored: the site always
-        returns to the App Redirect URL registered with the app."""
-        url = await self.begin_login(request.session, next_url=next)
+        returns to the App Redirect URL registered with the app. A start
+        that another site asked for (Fetch Metadata) gets a page with a link
+        that starts it from this site instead (see *Security*)."""
+        try:
+            url = await self.begin_login(
+                request.session,
+                fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+                next_url=next,
+            )
+        except CrossSiteLoginError:
+            query = request.url.query
+            here = request.url.path + (f"?{query}" if query else "")
+            page, headers = self.confirmation(here)
+            return HTMLResponse(page, headers=headers)
         return RedirectResponse(url, status_code=302)
 
     async def authorize_access_token(

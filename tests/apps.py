@@ -114,7 +114,10 @@ def flask_app(
 
     @app.route("/manual/auth")
     def manual_auth() -> Any:
-        token = remote.authorize_access_token()
+        try:
+            token = remote.authorize_access_token()
+        except CashSocialError as error:
+            return jsonify(error.error), 400
         again = remote.userinfo(token=token)
         api = remote.get("get_user_info", token=token).json()
         return jsonify(_manual_result(session, token, again, api))
@@ -162,7 +165,10 @@ def starlette_app(
         return await remote.authorize_redirect(request, "http://ignored.example/cb")
 
     async def manual_auth(request: Request) -> JSONResponse:
-        token = await remote.authorize_access_token(request)
+        try:
+            token = await remote.authorize_access_token(request)
+        except CashSocialError as error:
+            return JSONResponse(error.error, status_code=400)
         again = await remote.userinfo(token=token)
         api = (await remote.get("get_user_info", token=token)).json()
         return JSONResponse(_manual_result(request.session, token, again, api))
@@ -249,7 +255,10 @@ def django_app(
         return remote.authorize_redirect(request, "http://ignored.example/cb")
 
     def manual_auth(request: Any) -> JsonResponse:
-        token = remote.authorize_access_token(request)
+        try:
+            token = remote.authorize_access_token(request)
+        except CashSocialError as error:
+            return JsonResponse(error.error, safe=False, status=400)
         again = remote.userinfo(token=token)
         api = remote.get("get_user_info", token=token).json()
         return JsonResponse(_manual_result(request.session, token, again, api))

@@ -12,8 +12,10 @@ from authlib_cashsocial import (
     AccessTokenExpiredError,
     AccessTokenInvalidError,
     AuthKeyRejectedError,
+    CallbackError,
     CashSocialError,
     ClientCredentialsError,
+    MalformedAuthKeyError,
     MissingAuthKeyError,
     ProviderError,
     ProviderTimeoutError,
@@ -111,21 +113,24 @@ def test_no_token_yet(site: FakeSite, make_driver):
 
 
 @pytest.mark.parametrize(
-    "callback",
+    ("callback", "error"),
     [
-        "http://127.0.0.1:5000/auth",
-        "http://127.0.0.1:5000/auth?auth_key=",
-        "http://127.0.0.1:5000/auth?auth_key=" + "a" * 129,
-        "http://127.0.0.1:5000/auth?auth_key=%D0%BA%D0%BB%D1%8E%D1%87",
-        "http://127.0.0.1:5000/auth?auth_key=a b",
-        "http://127.0.0.1:5000/auth?auth_key=k1&auth_key=k2",
+        ("http://127.0.0.1:5000/auth", MissingAuthKeyError),
+        ("http://127.0.0.1:5000/auth?auth_key=", MissingAuthKeyError),
+        ("http://127.0.0.1:5000/auth?auth_key=" + "a" * 129, MalformedAuthKeyError),
+        (
+            "http://127.0.0.1:5000/auth?auth_key=%D0%BA%D0%BB%D1%8E%D1%87",
+            MalformedAuthKeyError,
+        ),
+        ("http://127.0.0.1:5000/auth?auth_key=a b", MalformedAuthKeyError),
+        ("http://127.0.0.1:5000/auth?auth_key=k1&auth_key=k2", MalformedAuthKeyError),
     ],
     ids=["missing", "empty", "overlong", "non-ascii", "space", "two-keys"],
 )
-def test_unusable_callback_sends_nothing(site: FakeSite, make_driver, callback):
-    with pytest.raises(MissingAuthKeyError) as failure:
+def test_unusable_callback_sends_nothing(site: FakeSite, make_driver, callback, error):
+    with pytest.raises(CallbackError) as failure:
         make_driver().fetch_token(authorization_response=callback)
-    assert failure.value.error == "missing_auth_key"
+    assert type(failure.value) is error  # a present but malformed key is not "missing"
     assert site.fake.requests == []
 
 

@@ -1,0 +1,80 @@
+"""Who may start a login: the Fetch Metadata check, and the page shown
+instead of starting one when another site asked for it.
+
+A pending login alone does not stop login CSRF: a page on another site can
+make the victim's browser open the login route (a link, a form, an ``<img>``)
+and then deliver the attacker's own callback, which the fresh pending login
+would accept. So a login start that the browser marks as coming from another
+site never creates a pending login by itself. The browser says so in
+``Sec-Fetch-Site`` (all current browsers send it):
+
+* ``same-origin`` (the app's own pages), ``none`` (a typed URL, a bookmark)
+  and no header at all (old browsers, test clients, scripts): the login
+  starts, as Authlib's ``GET /login`` convention expects;
+* ``cross-site`` and ``same-site``: a small page of ours with one link to
+  the same URL. The user's click on it is a ``same-origin`` navigation, which
+  no other site can produce, and the page can be neither framed
+  (clickjacking) nor cached. ``same-site`` counts as foreign because sibling
+  subdomains are often run by other people (shared hosting, user pages).
+
+No token is needed: the browser's own marking of the click is the proof, and
+browsers that send no Fetch Metadata are not protected by any check here
+(see the threat model in the docs, *Security*).
+"""
+
+from __future__ import annotations
+
+import html
+
+__all__ = [
+    "CONFIRMATION_HEADERS",
+    "FETCH_SITE_HEADER",
+    "confirmation_page",
+    "is_foreign_start",
+]
+
+FETCH_SITE_HEADER = "Sec-Fetch-Site"
+_FOREIGN = frozenset({"cross-site", "same-site"})
+
+#: Response headers of the confirmation page: never framed, never cached.
+CONFIRMATION_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def is_foreign_start(fetch_site: str | None) -> bool:
+    """True when the browser says (in ``Sec-Fetch-Site``, given here) that
+    another site asked for this login start.
+
+    Example::
+
+        >>> is_foreign_start("cross-site"), is_foreign_start(None)
+        (True, False)
+    """
+    return isinstance(fetch_site, str) and fetch_site.strip().lower() in _FOREIGN
+
+
+def confirmation_page(continue_url: str, *, site_name: str) -> str:
+    """The page shown for a login start another site asked for: one link,
+    back to ``continue_url`` (this same route, as a path on this site)."""
+    link = html.escape(continue_url, quote=True)
+    name = html.escape(site_name)
+    return (
+        "<!DOCTYPE html><html><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width'>"
+        f"<title>Log in with {name}</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:30em;margin:4em "
+        "auto;padding:0 1em;color:#1c1e21}a.button{display:inline-block;"
+        "background:#3b5998;color:#fff;text-decoration:none;border-radius:6px;"
+        "padding:10px 18px}</style></head><body>"
+        f"<h1>Log in with {name}?</h1>"
+        "<p>Another web site sent you here to log in. If you want to log in to "
+        "this site, continue.</p>"
+        f'<p><a id=continue class=button href="{link}">Continue to {name}</a> '
+        '<a id=cancel href="/">Cancel</a></p></body></html>'
+    )
