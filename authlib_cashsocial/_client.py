@@ -17,6 +17,7 @@ from ._dialect import SngineDialect
 from ._options import CLIENT_OPTIONS, Settings, reject_unknown
 from ._responses import transport_error
 from ._sngine import APP_ID_PARAM
+from ._transport import deadline, time_left
 from .errors import AccessTokenInvalidError
 
 __all__ = ["AsyncClientMixin", "ClientMixin", "token_request_keywords"]
@@ -185,8 +186,31 @@ class _ClientBase:
         if self.token.is_expired(leeway=self.leeway):
             raise self.dialect.expired_token_error()
 
+    def _call_timeout(self, kwargs: dict[str, Any]) -> float:
+        """The deadline of one call: its own ``timeout`` when it is a number,
+        else the client's."""
+        timeout = kwargs.get("timeout")
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+            return float(timeout)
+        return self.dialect.settings.timeout
+
+    def _async_failures(self) -> tuple[type[BaseException], ...]:
+        return (*self.transport_errors, TimeoutError)
+
     def _transport_failure(self, exc: BaseException) -> Exception:
-        return transport_error(exc, timed_out=isinstance(exc, self.timeout_errors))
+        return transport_error(
+            exc,
+            timed_out=isinstance(exc, (*self.timeout_errors, TimeoutError))
+            or _deadline_passed(),
+        )
+
+
+def _deadline_passed() -> bool:
+    try:
+        time_left(None)
+    except TimeoutError:
+        return True
+    return False
 
 
 _LIBRARY_DEFAULT: Any = object()
@@ -208,12 +232,13 @@ class ClientMixin(_ClientBase):
         library's failures turned into typed errors (that name no URL)."""
         auth = self.default_auth if auth is _LIBRARY_DEFAULT else auth
         self._check_token(withhold_token=withhold_token, auth=auth)
-        try:
-            return super().request(  # type: ignore[misc]
-                method, url, withhold_token=withhold_token, auth=auth, **kwargs
-            )
-        except self.transport_errors as exc:
-            failure = self._transport_failure(exc)
+        with deadline(self._call_timeout(kwargs)):
+            try:
+                return super().request(  # type: ignore[misc]
+                    method, url, withhold_token=withhold_token, auth=auth, **kwargs
+                )
+            except self.transport_errors as exc:
+                failure = self._transport_failure(exc)
         raise failure  # outside the handler: nothing quoting the URL is chained
 
     def fetch_token(
@@ -252,13 +277,18 @@ class AsyncClientMixin(_ClientBase):
         **kwargs: Any,
     ) -> Any:
         """:meth:`ClientMixin.request`, as a coroutine."""
+        import anyio  # httpx2's own dependency; import authlib_cashsocial needs none
+
         auth = self.default_auth if auth is _LIBRARY_DEFAULT else auth
         self._check_token(withhold_token=withhold_token, auth=auth)
         try:
-            return await super().request(  # type: ignore[misc]
-                method, url, withhold_token=withhold_token, auth=auth, **kwargs
-            )
-        except self.transport_errors as exc:
+            # The cancel scope bounds the whole call; cancelling it closes the
+            # connection (httpx2 does not reuse a half-read one).
+            with anyio.fail_after(self._call_timeout(kwargs)):
+                return await super().request(  # type: ignore[misc]
+                    method, url, withhold_token=withhold_token, auth=auth, **kwargs
+                )
+        except self._async_failures() as exc:
             failure = self._transport_failure(exc)
         raise failure  # outside the handler: nothing quoting the URL is chained
 

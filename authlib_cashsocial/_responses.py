@@ -9,7 +9,7 @@ status, content type and size, or the exception's class name.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ._sngine import (
@@ -38,11 +38,8 @@ from .errors import (
 __all__ = [
     "HTTPResponse",
     "access_token_from",
-    "answer_too_large",
-    "aread_bounded",
     "error_from_message",
     "read_api_response",
-    "read_bounded",
     "transport_error",
 ]
 
@@ -59,39 +56,6 @@ class HTTPResponse(Protocol):
     def headers(self) -> Mapping[str, str]: ...
     @property
     def content(self) -> bytes: ...
-
-
-def read_bounded(chunks: Iterable[bytes], limit: int) -> bytes:
-    """Join ``chunks`` of an answer body, refusing to hold more than ``limit``
-    bytes: a huge or endless answer costs bounded memory and a typed error."""
-    parts: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise answer_too_large(limit)
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-async def aread_bounded(chunks: AsyncIterable[bytes], limit: int) -> bytes:
-    """:func:`read_bounded` for an asynchronous stream."""
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise answer_too_large(limit)
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def answer_too_large(limit: int) -> UnexpectedResponseError:
-    return UnexpectedResponseError(
-        f"The site's answer is larger than max_response_size ({limit} bytes); "
-        "it was not read further. Sngine answers are a few kilobytes: check "
-        "base_url."
-    )
 
 
 def _is_error_flag(value: object) -> bool:

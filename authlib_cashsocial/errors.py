@@ -25,6 +25,7 @@ The hierarchy::
         ├── ProviderUnavailableError    unreachable, HTML page, 5xx
         │   └── ProviderTimeoutError    no answer within ``timeout``
         └── UnexpectedResponseError     an answer of the wrong shape
+            └── ProviderRedirectError   a redirect, never followed
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ __all__ = [
     "MissingAuthKeyError",
     "PendingLoginError",
     "ProviderError",
+    "ProviderRedirectError",
     "ProviderTimeoutError",
     "ProviderUnavailableError",
     "UnexpectedResponseError",
@@ -201,3 +203,16 @@ class UnexpectedResponseError(CashSocialError):
     or JSON of the wrong shape (``[]``, a token that is not a string, ...)."""
 
     error = "invalid_response"
+
+
+class ProviderRedirectError(UnexpectedResponseError):
+    """The site answered an API call with a redirect, which is never followed:
+    the credentials would go wherever it points. ``location_origin`` is the
+    target's scheme, host and port (never its path or query). A site that
+    moved (to https, to another host) needs a new ``base_url``."""
+
+    error = "unexpected_redirect"
+
+    def __init__(self, description: str, *, location_origin: str) -> None:
+        self.location_origin = location_origin
+        super().__init__(description)

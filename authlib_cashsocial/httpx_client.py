@@ -13,7 +13,8 @@ import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 
 from ._client import AsyncClientMixin, ClientMixin
-from ._responses import aread_bounded, read_bounded
+from ._httpx_transport import DEADLINE_OPTIONS, DeadlineTransport
+from ._transport import ACCEPT_ENCODING, BodyReader, check_destination, redirect_error
 
 __all__ = ["AsyncCashSocialClient", "CashSocialClient", "SharedAsyncConnections"]
 
@@ -39,20 +40,42 @@ HTTPX_CLIENT_KWARGS = (
 )
 
 
+#: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
+TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
+# Headers that described the body as it travelled, not the decoded one.
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length"})
+
+
+def _prepared(request: httpx2.Request, base_url: str) -> None:
+    """Before sending: the site's origin only, and only encodings we bound."""
+    check_destination(str(request.url), base_url)
+    request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+
+
+def _refuse_redirect(response: httpx2.Response) -> None:
+    if response.is_redirect or 300 <= response.status_code < 400:
+        raise redirect_error(
+            response.status_code,
+            response.headers.get("location"),
+            str(response.request.url),
+        )
+
+
 def _read(response: httpx2.Response, body: bytes) -> httpx2.Response:
-    """A read response holding ``body`` (still content-encoded, as received)."""
+    """A read response holding the decoded ``body``."""
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in _WIRE_HEADERS
+    ]
     return httpx2.Response(
         response.status_code,
-        headers=response.headers,
+        headers=headers,
         content=body,
         request=response.request,
         extensions=response.extensions,
         history=response.history,
     )
-
-
-#: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
-TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
 
 
 class _KeptOpen(httpx2.AsyncBaseTransport):
@@ -139,17 +162,42 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
     transport_errors = (httpx2.TransportError,)
     timeout_errors = (httpx2.TimeoutException,)
 
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not {"transport", "proxy", "mounts"} & kwargs.keys():
+            # Deadline-bound connections; with a transport or proxy of your
+            # own, the deadline bounds reading the body only.
+            options = {k: kwargs.pop(k) for k in DEADLINE_OPTIONS if k in kwargs}
+            kwargs["transport"] = DeadlineTransport(**options)
+        super().__init__(client_id, client_secret, **kwargs)
+
     def send(
         self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
     ) -> httpx2.Response:
+        """httpx2's ``send``, to the site's origin only, following no
+        redirect, and reading the body here, decoded, up to
+        ``max_response_size`` (unless the caller streams)."""
+        settings = self.dialect.settings
+        _prepared(request, settings.endpoints.base_url)
+        kwargs["follow_redirects"] = False
         response = super().send(request, stream=True, **kwargs)
-        if stream:
-            return response  # type: ignore[no-any-return]
-        limit = self.dialect.settings.max_response_size
         try:
-            body = read_bounded(response.iter_raw(), limit)
+            _refuse_redirect(response)
+            if stream:
+                return response  # type: ignore[no-any-return]
+            reader = BodyReader.for_headers(
+                response.headers, limit=settings.max_response_size
+            )
+            for chunk in response.iter_raw():
+                reader.feed(chunk)
+            body = reader.body()
         finally:
-            response.close()
+            if not stream:
+                response.close()
         return _read(response, body)
 
 
@@ -184,12 +232,22 @@ class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignor
     async def send(
         self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
     ) -> httpx2.Response:
+        """:meth:`CashSocialClient.send`, as a coroutine."""
+        settings = self.dialect.settings
+        _prepared(request, settings.endpoints.base_url)
+        kwargs["follow_redirects"] = False
         response = await super().send(request, stream=True, **kwargs)
-        if stream:
-            return response  # type: ignore[no-any-return]
-        limit = self.dialect.settings.max_response_size
         try:
-            body = await aread_bounded(response.aiter_raw(), limit)
+            _refuse_redirect(response)
+            if stream:
+                return response  # type: ignore[no-any-return]
+            reader = BodyReader.for_headers(
+                response.headers, limit=settings.max_response_size
+            )
+            async for chunk in response.aiter_raw():
+                reader.feed(chunk)
+            body = reader.body()
         finally:
-            await response.aclose()
+            if not stream:
+                await response.aclose()
         return _read(response, body)

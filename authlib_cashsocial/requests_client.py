@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+import urllib3
 from authlib.integrations.requests_client import OAuth2Session
-from requests.adapters import HTTPAdapter
 
 from ._client import ClientMixin
-from ._responses import read_bounded
+from ._requests_transport import DeadlineAdapter
+from ._transport import ACCEPT_ENCODING, BodyReader, check_destination, redirect_error
 
 __all__ = ["CashSocialSession", "SharedConnections"]
 
@@ -44,7 +45,7 @@ class SharedConnections:
     """
 
     def __init__(self, *, pool_maxsize: int = 10) -> None:
-        self.adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_maxsize)
+        self.adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_maxsize)
 
     @classmethod
     def for_client_kwargs(cls, client_kwargs: dict[str, Any]) -> SharedConnections:
@@ -77,8 +78,9 @@ class CashSocialSession(ClientMixin, OAuth2Session):  # type: ignore[misc]
 
     http_keywords = REQUESTS_SESSION_KWARGS
     timeout_keyword = "default_timeout"
-    transport_errors = (requests.RequestException,)
-    timeout_errors = (requests.Timeout,)
+    # Reading the raw body (below) can raise urllib3's own errors.
+    transport_errors = (requests.RequestException, urllib3.exceptions.HTTPError)
+    timeout_errors = (requests.Timeout, urllib3.exceptions.TimeoutError)
 
     def __init__(
         self,
@@ -89,9 +91,9 @@ class CashSocialSession(ClientMixin, OAuth2Session):  # type: ignore[misc]
         connections: SharedConnections | None = kwargs.pop("connections", None)
         super().__init__(client_id, client_secret, **kwargs)
         self._shared = connections
-        if connections is not None:
-            for prefix in _PREFIXES:
-                self.mount(prefix, connections.adapter)
+        adapter = connections.adapter if connections else DeadlineAdapter()
+        for prefix in _PREFIXES:
+            self.mount(prefix, adapter)
 
     def close(self) -> None:
         """Close this session; a shared pool stays open for the next one."""
@@ -102,18 +104,32 @@ class CashSocialSession(ClientMixin, OAuth2Session):  # type: ignore[misc]
         super().close()
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:
-        """requests' ``send``, reading the body here, up to
+        """requests' ``send``, to the site's origin only, following no
+        redirect, and reading the body here, decoded, up to
         ``max_response_size`` (unless the caller streams)."""
+        settings = self.dialect.settings
+        check_destination(request.url or "", settings.endpoints.base_url)
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         caller_streams = bool(kwargs.get("stream"))
-        kwargs["stream"] = True
+        kwargs.update(stream=True, allow_redirects=False)
         response: requests.Response = super().send(request, **kwargs)
+        if response.is_redirect or 300 <= response.status_code < 400:
+            response.close()
+            raise redirect_error(
+                response.status_code, response.headers.get("location"), response.url
+            )
         if caller_streams:
             return response
-        limit = self.dialect.settings.max_response_size
         try:
-            body = read_bounded(response.iter_content(CHUNK_SIZE), limit)
+            reader = BodyReader.for_headers(
+                response.headers, limit=settings.max_response_size
+            )
+            for chunk in response.raw.stream(CHUNK_SIZE, decode_content=False):
+                reader.feed(chunk)
+            body = reader.body()
         finally:
             response.close()
         # requests keeps a read body in _content; it has no public setter.
         response._content = body
+        response.headers.pop("Content-Encoding", None)
         return response

@@ -18,6 +18,7 @@ from authlib_cashsocial import (
     CashSocialError,
     ClientCredentialsError,
     ProviderError,
+    ProviderRedirectError,
     ProviderTimeoutError,
     ProviderUnavailableError,
     UnexpectedResponseError,
@@ -25,12 +26,15 @@ from authlib_cashsocial import (
 from authlib_cashsocial.testing import (
     Body,
     CloseBeforeAnswer,
+    Drip,
     DropMidResponse,
     ErrorBody,
     Fault,
+    GzipBomb,
     HTMLPage,
     HugeBody,
     JSONBody,
+    Redirect,
     Slow,
     Status,
 )
@@ -87,6 +91,26 @@ CASES = {
     "hung-server": Case(TOKEN, Slow(3.0), ProviderTimeoutError),
     "dropped-mid-response": Case(USER, DropMidResponse(), ProviderUnavailableError),
     "closed-before-answer": Case(TOKEN, CloseBeforeAnswer(), ProviderUnavailableError),
+    # Port 9 (discard) has no listener here: a client that followed the
+    # redirect would fail to connect instead of refusing to follow.
+    "redirect-301-token": Case(
+        TOKEN, Redirect("http://127.0.0.1:9/x", status=301), ProviderRedirectError
+    ),
+    "redirect-307-user-info": Case(
+        USER, Redirect("http://127.0.0.1:9/x", status=307), ProviderRedirectError
+    ),
+    "dripping-body": Case(TOKEN, Drip(interval=0.1, size=200), ProviderTimeoutError),
+    "gzip-bomb": Case(USER, GzipBomb(64 * 1024 * 1024), UnexpectedResponseError),
+    "corrupt-gzip": Case(
+        USER,
+        Body(b"\x1f\x8bnot gzip", headers=(("Content-Encoding", "gzip"),)),
+        UnexpectedResponseError,
+    ),
+    "unasked-brotli": Case(
+        TOKEN,
+        Body(b"\x0b\x02\x80{}\x03", headers=(("Content-Encoding", "br"),)),
+        UnexpectedResponseError,
+    ),
 }
 TIMEOUT = 0.5  # seconds; the hung server answers after 3
 

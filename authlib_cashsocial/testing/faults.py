@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,12 +21,15 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "Body",
     "CloseBeforeAnswer",
+    "Drip",
     "DropMidResponse",
     "ErrorBody",
     "Fault",
+    "GzipBomb",
     "HTMLPage",
     "HugeBody",
     "JSONBody",
+    "Redirect",
     "Slow",
     "Status",
 ]
@@ -35,6 +39,11 @@ if TYPE_CHECKING:
 
 _REASONS = {
     200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
     403: "Forbidden",
     404: "Not Found",
     500: "Internal Server Error",
@@ -67,12 +76,18 @@ class Body(Fault):
     content: bytes | str
     content_type: str = "application/json; charset=utf-8"
     status: int = 200
+    #: More response headers, such as ``(("Content-Encoding", "gzip"),)``.
+    headers: tuple[tuple[str, str], ...] = ()
 
     def respond(self, start_response: StartResponse) -> Iterable[bytes]:
         data = self.content.encode() if isinstance(self.content, str) else self.content
         start_response(
             _status_line(self.status),
-            [("Content-Type", self.content_type), ("Content-Length", str(len(data)))],
+            [
+                ("Content-Type", self.content_type),
+                ("Content-Length", str(len(data))),
+                *self.headers,
+            ],
         )
         return [data]
 
@@ -90,6 +105,14 @@ def ErrorBody(message: Any, *, error: Any = True) -> Body:
 def HTMLPage(*, status: int = 200) -> Body:
     """The HTML page a site prints when offline or when it bans the caller."""
     return Body(OFFLINE_PAGE, content_type="text/html; charset=utf-8", status=status)
+
+
+def Redirect(location: str, *, status: int = 302) -> Body:
+    """A redirect elsewhere: a moved site, or a hostile one that wants the
+    credentials re-sent to ``location``."""
+    return Body(
+        "", content_type="text/html", status=status, headers=(("Location", location),)
+    )
 
 
 def Status(status: int) -> Body:
@@ -118,6 +141,53 @@ class HugeBody(Fault):
             piece = chunk[: self.size - sent]
             sent += len(piece)
             yield piece
+
+
+@dataclass(frozen=True)
+class Drip(Fault):
+    """A JSON answer of ``size`` bytes, one byte every ``interval`` seconds:
+    each read finishes quickly, the whole answer never does."""
+
+    interval: float = 1.0
+    size: int = 60
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(self.size))],
+        )
+        return self._drops()
+
+    def _drops(self) -> Iterator[bytes]:
+        for _ in range(self.size):
+            yield b" "
+            time.sleep(self.interval)
+
+
+@dataclass(frozen=True)
+class GzipBomb(Fault):
+    """A small gzip body (``Content-Encoding: gzip``, asked for or not) that
+    decodes to ``decoded_size`` bytes; it is compressed as it is sent."""
+
+    decoded_size: int = 1024**3
+    encoding: str = "gzip"
+
+    def respond(self, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Encoding", self.encoding)],
+        )
+        return self._compressed()
+
+    def _compressed(self) -> Iterator[bytes]:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+        block = b"[" + b" " * (1024 * 1024 - 1)
+        for _ in range(self.decoded_size // len(block)):
+            piece = compressor.compress(block)
+            if piece:
+                yield piece
+            block = b" " * len(block)
+        yield compressor.flush()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,228 @@
+"""The boundary between a client and the network, as a hostile or broken
+site tests it: credentials go to base_url's origin and nowhere else,
+redirects are never followed, ``timeout`` bounds a whole call, and
+``max_response_size`` bounds the decoded body. Every client kind, and the
+framework apps where the path differs."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from authlib_cashsocial import (
+    ConfigurationError,
+    ProviderRedirectError,
+    ProviderTimeoutError,
+    UnexpectedResponseError,
+)
+from authlib_cashsocial.testing import Body, Drip, GzipBomb, Redirect
+from authlib_cashsocial.testing.pytest_plugin import FakeSite
+
+from .apps import serve_wsgi
+from .conftest import Driver, log_in, make_client
+
+
+class Thief:
+    """Another origin that records whatever reaches it."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.requests.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"access_token": "' + b"0" * 32 + b'"}']
+
+
+@contextmanager
+def thief_site() -> Iterator[tuple[Thief, str]]:
+    thief = Thief()
+    with serve_wsgi(thief) as url:
+        yield thief, url
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirected_exchange_sends_nothing_elsewhere(
+    site: FakeSite, make_driver, status
+):
+    driver = make_driver()
+    callback = log_in(site, driver)
+    with thief_site() as (thief, thief_url):
+        site.fake.inject(
+            "api/authorize", Redirect(f"{thief_url}/steal?next=1", status=status)
+        )
+        with pytest.raises(ProviderRedirectError) as failure:
+            driver.fetch_token(authorization_response=callback)
+        assert thief.requests == []
+    text = f"{failure.value} {failure.value!r} {failure.value.location_origin}"
+    assert failure.value.location_origin == thief_url  # scheme, host and port
+    assert "steal" not in text
+    assert "next=1" not in text
+    assert "base_url" in failure.value.description
+    # Only the site's own answer may change the token method: the key was not
+    # used, and the next exchange still sends the secret in a POST body.
+    driver.fetch_token(authorization_response=callback)
+    last = site.fake.requests_to("api/authorize")[-1]
+    assert last.method == "POST"
+    assert "app_secret" not in last.query
+
+
+def test_a_redirected_user_info_call_sends_no_token_elsewhere(
+    site: FakeSite, make_driver
+):
+    driver = make_driver()
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    with thief_site() as (thief, thief_url):
+        site.fake.inject("api/get_user_info", Redirect(f"{thief_url}/x", status=307))
+        with pytest.raises(ProviderRedirectError):
+            driver.userinfo()
+        assert thief.requests == []
+
+
+def test_a_request_to_another_origin_is_refused(site: FakeSite, make_driver):
+    driver = make_driver()
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    with thief_site() as (thief, thief_url):
+        with pytest.raises(ConfigurationError) as failure:
+            driver._run(driver.client.get(f"{thief_url}/api/get_user_info"))
+        with pytest.raises(ConfigurationError):
+            driver.fetch_token(url=f"{thief_url}/api/authorize", auth_key="a" * 32)
+        assert thief.requests == []
+    assert site.base_url in str(failure.value)
+
+
+def test_a_framework_app_follows_no_redirect(site: FakeSite, make_app):
+    app = make_app()
+    callback = app.at_site(app.start())
+    with thief_site() as (thief, thief_url):
+        site.fake.inject("api/authorize", Redirect(f"{thief_url}/s", status=307))
+        refused = app.callback(callback)
+        assert thief.requests == []
+    assert refused.status_code == 400
+    assert ProviderRedirectError.error in refused.text
+
+
+# ---------------------------------------------------------------- deadlines
+
+TIMEOUT = 2.0
+# What "ends within timeout" may take beyond it, on a busy machine.
+SLACK = 1.0
+
+
+def test_a_dripping_body_ends_within_the_timeout(site: FakeSite, make_driver):
+    driver = make_driver(timeout=TIMEOUT)
+    callback = log_in(site, driver)
+    site.fake.inject("api/authorize", Drip(interval=0.2, size=500))  # 100 s
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeoutError):
+        driver.fetch_token(authorization_response=callback)
+    assert time.monotonic() - started < TIMEOUT + SLACK
+
+
+@contextmanager
+def header_dripper() -> Iterator[str]:
+    """A server that answers every request with a status line and headers
+    that arrive one byte every 0.2 s, and never end."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\n" + b"X-Slow: y\r\n" * 500:
+                if stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=10)
+
+
+def test_dripping_headers_end_within_the_timeout(client_kind):
+    with header_dripper() as base_url:
+        client = make_client(client_kind, "1", "s", base_url=base_url, timeout=TIMEOUT)
+        driver = Driver(client_kind, client)
+        try:
+            started = time.monotonic()
+            with pytest.raises(ProviderTimeoutError):
+                driver.fetch_token(auth_key="a" * 32)
+            elapsed = time.monotonic() - started
+        finally:
+            driver.close()
+    assert elapsed < TIMEOUT + SLACK
+
+
+# ---------------------------------------------------------------- decoding
+
+MIB = 1024 * 1024
+
+
+def test_a_gzip_bomb_costs_bounded_memory(site: FakeSite, make_driver):
+    driver = make_driver()
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    site.fake.inject("api/get_user_info", GzipBomb(decoded_size=1024 * MIB))
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnexpectedResponseError) as failure:
+            driver.userinfo()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "max_response_size" in failure.value.description
+    assert "bytes" in failure.value.description
+    assert peak < 8 * MIB, f"{peak} bytes held for a bounded answer"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        Body(b"not gzip at all", headers=(("Content-Encoding", "gzip"),)),
+        Body(b"\x1f\x8b\x08\x00garbage", headers=(("Content-Encoding", "gzip"),)),
+        Body(b"\x0b\x02\x80{}\x03", headers=(("Content-Encoding", "br"),)),
+    ],
+    ids=["not-gzip", "corrupt-gzip", "unasked-brotli"],
+)
+def test_an_undecodable_body_is_a_typed_error(site: FakeSite, make_driver, body):
+    driver = make_driver()
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    site.fake.inject("api/get_user_info", body)
+    with pytest.raises(UnexpectedResponseError):
+        driver.userinfo()
+    assert driver.userinfo()["sub"] == "101"  # the client is still usable
+
+
+def test_a_gzipped_answer_that_fits_is_read(site: FakeSite, make_driver):
+    import gzip
+
+    driver = make_driver()
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    row = b'{"user_info": {"user_id": "7", "user_name": "gz"}}'
+    site.fake.inject(
+        "api/get_user_info",
+        Body(gzip.compress(row), headers=(("Content-Encoding", "gzip"),)),
+    )
+    assert driver.userinfo()["preferred_username"] == "gz"
