@@ -110,10 +110,16 @@ class _AppBase:
         name = name or "cashsocial"
         settings = self._settings(name, kwargs)
         client_kwargs = dict(kwargs.pop("client_kwargs", None) or {})
+        for key in client_kwargs.keys() & set(APP_OPTIONS):
+            raise ConfigurationError(
+                f"{key} is an option of register() itself, not of client_kwargs.",
+                option=key,
+            )
         reject_unknown(
             client_kwargs,
             self.client_cls.accepted_keywords() - set(APP_OPTIONS),
             where="client_kwargs",
+            suggest=APP_OPTIONS,
         )
         dialect = SngineDialect(settings)
         client_kwargs["dialect"] = dialect
@@ -145,7 +151,11 @@ class _AppBase:
                 )
         options = {k: kwargs.pop(k) for k in APP_OPTIONS if k in kwargs}
         credentials = {k: kwargs.pop(k, None) for k in ("client_id", "client_secret")}
-        reject_unknown(kwargs, _AUTHLIB_KEYWORDS, where=f"register({name!r}, ...)")
+        reject_unknown(
+            kwargs,
+            (*_AUTHLIB_KEYWORDS, *APP_OPTIONS, *credentials),
+            where=f"register({name!r}, ...)",
+        )
         try:
             return Settings.from_options(**credentials, **options)
         except ConfigurationError as exc:

@@ -31,7 +31,7 @@ from authlib.oidc.core import UserInfo
 
 from ._callback import validate_auth_key
 from ._claims import normalize_userinfo
-from ._options import Settings
+from ._options import CLIENT_OPTIONS, Settings, reject_unknown
 from ._redact import install_log_redaction
 from ._responses import HTTPResponse, access_token_from, read_api_response
 from ._sngine import APP_ID_PARAM, APP_SECRET_PARAM, AUTH_KEY_PARAM, USERINFO_KEY
@@ -260,26 +260,22 @@ def _rejected_both_ways(exc: ClientCredentialsError) -> ClientCredentialsError:
     )
 
 
-def compliance_fix(
-    session: T,
-    *,
-    base_url: str | None = None,
-    token_method: str = "auto",
-    token_lifetime: int | None = None,
-    timeout: float | None = None,
-    allow_insecure: bool = False,
-    uploads_url: str | None = None,
-) -> T:
+def compliance_fix(session: T, **options: Any) -> T:
     """Turn an Authlib ``OAuth2Session`` or httpx2 ``OAuth2Client`` into a Cash
     Social client, reading ``client_id``/``client_secret`` from the session.
 
+    ``options`` are a client's (see *Configuration*: ``base_url``,
+    ``token_method``, ``token_lifetime``, ``timeout``, ...); an unknown one
+    raises :class:`~authlib_cashsocial.errors.ConfigurationError`.
+
     Afterwards ``session.fetch_token(code=auth_key)`` exchanges a key and
-    ``session.get(userinfo_url)`` sends the token in the query. Transport
-    errors stay the HTTP library's own (wrap them yourself); our clients,
-    :class:`~authlib_cashsocial.CashSocialSession` and the httpx2 ones, turn
-    them into typed errors. Under ``token_method="auto"`` the first exchange
-    against a pre-4.0.4 server raises a ``ClientCredentialsError`` saying to
-    retry (the key is not used up); our clients retry by themselves.
+    ``session.get(userinfo_url)`` sends the token in the query. The session
+    stays Authlib's own: transport errors stay the HTTP library's (wrap them
+    yourself), and redirects, deadlines and body bounds are the library's
+    defaults. Our clients, :class:`~authlib_cashsocial.CashSocialSession` and
+    the httpx2 ones, add all of that. Under ``token_method="auto"`` the first
+    exchange against a pre-4.0.4 server raises a ``ClientCredentialsError``
+    saying to retry (the key is not used up); our clients retry by themselves.
 
     Example::
 
@@ -288,18 +284,12 @@ def compliance_fix(
         >>> session.metadata["token_endpoint"]
         'https://cs.moneypoolscash.com/api/authorize'
     """
-    options: dict[str, Any] = {
-        "client_id": getattr(session, "client_id", None),
-        "client_secret": getattr(session, "client_secret", None),
-        "token_method": token_method,
-        "allow_insecure": allow_insecure,
-        "uploads_url": uploads_url,
-    }
-    if base_url is not None:
-        options["base_url"] = base_url
-    if token_lifetime is not None:
-        options["token_lifetime"] = token_lifetime
-    if timeout is not None:
-        options["timeout"] = timeout
-    dialect = SngineDialect(Settings.from_options(**options))
+    reject_unknown(options, CLIENT_OPTIONS, where="compliance_fix()")
+    dialect = SngineDialect(
+        Settings.from_options(
+            client_id=getattr(session, "client_id", None),
+            client_secret=getattr(session, "client_secret", None),
+            **options,
+        )
+    )
     return dialect(session)  # type: ignore[no-any-return]

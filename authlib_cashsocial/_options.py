@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import SplitResult, quote, urlencode, urlsplit
 
 from ._sngine import (
     API_PATH,
@@ -45,6 +46,8 @@ TokenMethod = Literal["auto", "post", "get"]
 TOKEN_METHODS: tuple[TokenMethod, ...] = ("auto", "post", "get")
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
+# A base_url copied from the site's developer page: ".../api/oauth?app_id=".
+_API_SUFFIX = re.compile(r"/api(/[a-z_]*)?/*$")
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,18 @@ APP_OPTIONS = tuple(o.name for o in OPTIONS if o.name not in _CREDENTIALS)
 
 
 def reject_unknown(
-    given: Mapping[str, Any], accepted: Collection[str], *, where: str
+    given: Mapping[str, Any],
+    accepted: Collection[str],
+    *,
+    where: str,
+    suggest: Collection[str] = (),
 ) -> None:
     """Raise :class:`~authlib_cashsocial.errors.ConfigurationError` for the
     first name in ``given`` that is not ``accepted``, with a did-you-mean:
     a typo must never fall back to a default (and so to the real site)."""
     for name in sorted(set(given) - set(accepted)):
-        close = difflib.get_close_matches(name, sorted(accepted), n=1, cutoff=0.6)
+        candidates = sorted({*accepted, *suggest})
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ConfigurationError(
             f"{where} got an unknown option {name!r}.{hint} See the "
@@ -158,23 +166,57 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _site_url(url: str, *, option: str, allow_insecure: bool) -> str:
-    """Return ``url`` without trailing slashes, or raise naming ``option``."""
+def _shown(url: str) -> str:
+    """``url`` as an error may show it: no user, password, query or fragment."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    port = f":{parts.port}" if _has_port(parts) else ""
+    scheme = f"{parts.scheme}://" if parts.scheme else ""
+    return f"{scheme}{host}{port}{parts.path}"[:200]
+
+
+def _has_port(parts: SplitResult) -> bool:
+    try:
+        return parts.port is not None
+    except ValueError:
+        return False
+
+
+def _site_url(url: object, *, option: str, allow_insecure: bool) -> str:
+    """Return ``url`` without trailing slashes, or raise naming ``option``.
+    No error text repeats a user, password or query found in ``url``."""
     if not isinstance(url, str) or not url.strip():
         raise ConfigurationError(
-            f"{option} must be the site's address, such as {DEFAULT_BASE_URL!r}.",
+            f"{option} must be the site's address, such as {DEFAULT_BASE_URL!r}, "
+            f"not {_kind(url)}.",
             option=option,
         )
     parts = urlsplit(url.strip())
+    if parts.username or parts.password:
+        raise ConfigurationError(
+            f"{option} must not carry a user or password ({_shown(url)!r}, shown "
+            "without them).",
+            option=option,
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{option} must be an absolute http(s) URL such as "
-            f"{DEFAULT_BASE_URL!r}, not {url!r}.",
+            f"{DEFAULT_BASE_URL!r}, not {_shown(url)!r}.",
             option=option,
         )
-    if parts.query or parts.fragment or parts.username or parts.password:
+    api = _API_SUFFIX.search(parts.path)
+    if option == "base_url" and api is not None:
+        root = f"{parts.scheme}://{parts.netloc}{parts.path[: api.start()]}"
         raise ConfigurationError(
-            f"{option} must not carry a query, fragment or credentials: {url!r}.",
+            f"base_url must be the site's root address, not an API URL: "
+            f"use base_url={root.rstrip('/')!r} (this package adds "
+            f"{parts.path[api.start() :]!r} and the rest itself).",
+            option=option,
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{option} must not carry a query or fragment ({_shown(url)!r}, shown "
+            "without them).",
             option=option,
         )
     if (
@@ -183,8 +225,8 @@ def _site_url(url: str, *, option: str, allow_insecure: bool) -> str:
         and not _is_loopback(parts.hostname)
     ):
         raise ConfigurationError(
-            f"{option} {url!r} uses http://, which would send app_secret and "
-            "access tokens in clear text. Use https://, or pass "
+            f"{option} {_shown(url)!r} uses http://, which would send app_secret "
+            "and access tokens in clear text. Use https://, or pass "
             "allow_insecure=True if you really mean it.",
             option=option,
         )
@@ -299,22 +341,16 @@ class Settings:
                 f"not {token_method!r}.",
                 option="token_method",
             )
-        for option in (
-            "token_lifetime",
-            "login_timeout",
-            "timeout",
-            "max_response_size",
-        ):
-            value = values[option]
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not value > 0
-            ):
-                raise ConfigurationError(
-                    f"{option} must be a positive number of seconds, not {value!r}.",
-                    option=option,
-                )
+        _check_number(values, "timeout", unit="seconds", whole=False)
+        _check_number(values, "token_lifetime", unit="seconds", whole=True)
+        _check_number(values, "login_timeout", unit="seconds", whole=True)
+        _check_number(values, "max_response_size", unit="bytes", whole=True)
+        if not isinstance(values["allow_insecure"], bool):
+            raise ConfigurationError(
+                f"allow_insecure must be True or False, not "
+                f"{_kind(values['allow_insecure'])}.",
+                option="allow_insecure",
+            )
         return cls(
             client_id=client_id,
             client_secret=client_secret,
@@ -324,10 +360,10 @@ class Settings:
                 allow_insecure=values["allow_insecure"],
             ),
             token_method=token_method,
-            token_lifetime=int(values["token_lifetime"]),
-            login_timeout=int(values["login_timeout"]),
-            timeout=float(values["timeout"]),
-            max_response_size=int(values["max_response_size"]),
+            token_lifetime=values["token_lifetime"],
+            login_timeout=values["login_timeout"],
+            timeout=values["timeout"],
+            max_response_size=values["max_response_size"],
         )
 
     def authlib_keywords(self) -> dict[str, str]:
@@ -337,6 +373,30 @@ class Settings:
             "client_secret": self.client_secret,
             **self.endpoints.authlib_keywords(),
         }
+
+
+def _kind(value: object) -> str:
+    """A value as an error may name it: short text quoted, else its type."""
+    if isinstance(value, str) and len(value) <= 40:
+        return repr(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return type(value).__name__
+
+
+def _check_number(
+    values: dict[str, Any], option: str, *, unit: str, whole: bool
+) -> None:
+    value = values[option]
+    number = not isinstance(value, bool) and isinstance(value, (int, float))
+    if number and value > 0 and (not whole or float(value).is_integer()):
+        values[option] = int(value) if whole else float(value)
+        return
+    amount = f"a whole number of {unit}" if whole else f"a number of {unit}"
+    raise ConfigurationError(
+        f"{option} must be {amount}, greater than 0, not {_kind(value)}.",
+        option=option,
+    )
 
 
 def _credential(value: object, alias: object, option: str, alias_name: str) -> str:
@@ -349,6 +409,14 @@ def _credential(value: object, alias: object, option: str, alias_name: str) -> s
     value = value if value is not None else alias
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
+    if value is not None and not isinstance(value, str):
+        shown = (
+            "bytes" if isinstance(value, (bytes, bytearray)) else type(value).__name__
+        )
+        raise ConfigurationError(
+            f"{option} (the site's {alias_name}) must be text (str), not {shown}.",
+            option=option,
+        )
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(
             f"{option} (the site's {alias_name}) is missing: copy it from the "
