@@ -15,6 +15,7 @@ from __future__ import annotations
 from . import errors
 from ._claims import normalize_userinfo
 from ._dialect import compliance_fix
+from ._redact import redact_access_logs
 from ._register import register
 from ._sngine import DEFAULT_BASE_URL
 from .errors import *  # noqa: F403  (every name in errors.__all__)
@@ -28,6 +29,7 @@ __all__ = [
     "__version__",
     "compliance_fix",
     "normalize_userinfo",
+    "redact_access_logs",
     "register",
 ]
 __all__ += errors.__all__

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.oidc.core import UserInfo
 
@@ -85,7 +86,14 @@ def _birthdate(value: str | None) -> str | None:
 
 
 def _is_absolute(url: str) -> bool:
-    return url.startswith(("https://", "http://"))
+    """An absolute http(s) URL with a host: the only kind a claim may hold
+    (never ``javascript:``, ``data:`` or a scheme-relative ``//host``)."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _web_url(value: str | None) -> str | None:
+    return value if value is not None and _is_absolute(value) else None
 
 
 def _picture(row: Mapping[str, Any], endpoints: Endpoints) -> str | None:
@@ -159,7 +167,7 @@ def normalize_userinfo(
         "birthdate": _birthdate(_text(row, "user_birthdate")),
         "picture": _picture(row, endpoints),
         "profile": endpoints.profile_url(username) if username else None,
-        "website": _text(row, "user_website"),
+        "website": _web_url(_text(row, "user_website")),
     }
     result = UserInfo({k: v for k, v in claims.items() if v is not None})
     result[RAW_CLAIM] = dict(row)

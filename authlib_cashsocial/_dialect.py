@@ -104,6 +104,7 @@ class SngineDialect:
     ) -> None:
         self.settings = settings
         self._clock = clock
+        install_log_redaction(settings.endpoints.base_url)
         self._placement: Placement = "get" if settings.token_method == "get" else "post"
         self._lock = threading.Lock()
 
@@ -122,7 +123,6 @@ class SngineDialect:
 
     def __call__(self, session: Any) -> Any:
         """Make an Authlib OAuth 2 session (requests or httpx2) talk Sngine."""
-        install_log_redaction()
         endpoints = self.settings.endpoints
         session.register_client_auth_method(
             (self.auth_method_name, self.encode_token_request)

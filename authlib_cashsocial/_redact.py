@@ -1,11 +1,19 @@
 """Keep ``app_secret``, ``auth_key`` and ``access_token`` out of logs and errors.
 
 The provider puts all three in URLs (and, for old servers, the secret too), so
-anything that logs a URL leaks them: urllib3 at DEBUG, httpx2 at INFO. This
-module changes nothing in the user's logging configuration except one thing:
-:func:`install_log_redaction` adds a :class:`RedactingFilter` to the few
-library loggers that print request URLs (:data:`URL_LOGGERS`). Levels,
-handlers, formatters and propagation stay as the application set them.
+anything that logs a URL leaks them: urllib3 at DEBUG, httpx2 at INFO, and the
+web server's access log for the callback. This module changes nothing in the
+application's logging configuration except:
+
+* every client of this package adds one :class:`RedactingFilter` to the few
+  library loggers that print request URLs (:data:`URL_LOGGERS`); it rewrites
+  only records about a site a client of this package talks to
+  (:func:`watch_site`), and leaves every other record exactly as logged;
+* :func:`redact_access_logs`, opt-in, does the same for the web servers'
+  access logs (:data:`ACCESS_LOGGERS`), where the callback's ``auth_key``
+  appears.
+
+Levels, handlers, formatters and propagation stay as the application set them.
 
 Example::
 
@@ -18,15 +26,22 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import MutableMapping
+from typing import Any
+from urllib.parse import urlsplit
 
 from ._sngine import SECRET_PARAMETERS
 
 __all__ = [
+    "ACCESS_LOGGERS",
     "REDACTED",
     "URL_LOGGERS",
+    "AccessLogFilter",
     "RedactingFilter",
     "install_log_redaction",
+    "redact_access_logs",
     "redact_text",
+    "watch_site",
 ]
 
 REDACTED = "[REDACTED]"
@@ -41,30 +56,102 @@ URL_LOGGERS = (
     "httpx2",
     "httpx",
 )
+#: The access logs of the usual web servers, which record the callback URL.
+ACCESS_LOGGERS = (
+    "werkzeug",
+    "gunicorn.access",
+    "uvicorn.access",
+    "django.server",
+    "hypercorn.access",
+)
 
-_names = "|".join(re.escape(name) for name in SECRET_PARAMETERS)
-# name=value in a query or form (raw or percent-encoded "="), and "name": "value"
-# in JSON or a repr. The value runs to the next delimiter.
+_NAME = "|".join(re.escape(name) for name in SECRET_PARAMETERS)
+# A value, by the way it is written (the name and what joins it are kept):
+#   JSON or repr:      "name": "va\"lue"   'name': 'value'   name="value"
+#   query or form:     name=value          (ends at &, white space, quote, #)
+#   a URL in a URL:    name%3Dvalue        (ends at %26, the encoded &)
+#   a message:         name: value         (ends at white space)
 _SECRET_IN_TEXT = re.compile(
-    rf"""(?P<name>\b(?:{_names}))(?P<sep>=|%3D|["']?\s*[:=]\s*["'])"""
-    rf"""(?P<value>(?:(?!%26)[^&\s"'#<>;,)])+)""",
-    re.IGNORECASE,
+    rf"""(?:(?<=%[0-9a-f]{{2}})|\b)(?P<name>(?:{_NAME})\b)(?:
+        (?P<qsep>["']?\s*[:=]\s*)(?P<quote>["'])
+            (?P<quoted>(?:\\.|(?!(?P=quote))[^\\])*)(?P=quote)
+      | (?P<esep>%3D)(?P<encoded>(?:(?!%26)[^&\s"'#])+)
+      | (?P<usep>=)(?P<urlvalue>[^&\s"'#<>]+)
+      | (?P<msep>:[ \t]*)(?P<bare>\S+)
+    )""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 
 
+def _replace(match: re.Match[str]) -> str:
+    name = match["name"]
+    if match["quote"] is not None:
+        return f"{name}{match['qsep']}{match['quote']}{REDACTED}{match['quote']}"
+    separator = match["esep"] or match["usep"] or match["msep"]
+    return f"{name}{separator}{REDACTED}"
+
+
 def redact_text(text: str) -> str:
-    """Replace the value of every secret parameter found in ``text``."""
-    if not any(name in text.lower() for name in SECRET_PARAMETERS):
+    """Replace, whole, the value of every secret parameter found in ``text``."""
+    lowered = text.lower()
+    if not any(name in lowered for name in SECRET_PARAMETERS):
         return text
-    return _SECRET_IN_TEXT.sub(rf"\g<name>\g<sep>{REDACTED}", text)
+    return _SECRET_IN_TEXT.sub(_replace, text)
+
+
+def _redacted_args(args: Any) -> Any:
+    """``args`` with each secret-bearing value redacted, in the same shape
+    (a tuple stays a tuple, gunicorn's atoms dict stays that dict)."""
+    if isinstance(args, MutableMapping):
+        for key, value in list(args.items()):
+            if isinstance(value, str) and redact_text(value) != value:
+                args[key] = redact_text(value)
+        return args
+    if isinstance(args, tuple):
+        return tuple(_redacted_arg(arg) for arg in args)
+    return args
+
+
+def _redacted_arg(arg: Any) -> Any:
+    if isinstance(arg, (int, float)) or arg is None:
+        return arg
+    text = str(arg)
+    redacted = redact_text(text)
+    # A URL object or the like that shows a secret becomes its redacted text.
+    return arg if redacted == text else redacted
+
+
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record is the logging module's to report
+        return
+    if redact_text(message) == message:
+        return
+    if isinstance(record.msg, str):
+        record.msg = redact_text(record.msg)
+    record.args = _redacted_args(record.args)
+    if redact_text(record.getMessage()) != record.getMessage():
+        # A secret split between the template and its args: keep the text.
+        record.msg, record.args = redact_text(message), None
+
+
+_sites: set[str] = set()
+_lock = threading.Lock()
+
+
+def watch_site(base_url: str) -> None:
+    """Count records that mention ``base_url``'s host as this package's
+    business (every client calls it for its site)."""
+    host = (urlsplit(base_url).netloc or "").lower()
+    if host and host not in _sites:
+        with _lock:
+            _sites.add(host)
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that rewrites records whose message names a secret.
-
-    It formats the record's message once, redacts it, and drops the arguments,
-    so handlers further down see only the redacted text. Records are never
-    dropped.
+    """Redacts records that mention a watched site (:func:`watch_site`);
+    every other record passes exactly as logged. Records are never dropped.
 
     Example::
 
@@ -73,28 +160,52 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            message = record.getMessage()
+            message = record.getMessage().lower()
         except Exception:  # a malformed record is the logging module's to report
             return True
-        redacted = redact_text(message)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
+        if any(site in message for site in _sites):
+            _redact_record(record)
         return True
 
 
-_FILTER = RedactingFilter()
-_lock = threading.Lock()
+class AccessLogFilter(logging.Filter):
+    """Redacts secrets in every record of a web server's access log (the
+    callback URL is the application's own, so no site check)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _redact_record(record)
+        return True
 
 
-def install_log_redaction() -> None:
-    """Attach the shared :class:`RedactingFilter` to :data:`URL_LOGGERS`.
+_URL_FILTER = RedactingFilter()
+_ACCESS_FILTER = AccessLogFilter()
 
-    Idempotent and cheap; every client of this package calls it when it is
-    created, so applications never need to.
-    """
+
+def _attach(log_filter: logging.Filter, names: tuple[str, ...]) -> None:
     with _lock:
-        for name in URL_LOGGERS:
+        for name in names:
             logger = logging.getLogger(name)
-            if _FILTER not in logger.filters:
-                logger.addFilter(_FILTER)
+            if log_filter not in logger.filters:
+                logger.addFilter(log_filter)
+
+
+def install_log_redaction(base_url: str) -> None:
+    """Watch ``base_url``'s site and attach the shared :class:`RedactingFilter`
+    to :data:`URL_LOGGERS`. Idempotent; every client of this package calls it
+    once, when it is created, so applications never need to."""
+    watch_site(base_url)
+    _attach(_URL_FILTER, URL_LOGGERS)
+
+
+def redact_access_logs() -> logging.Filter:
+    """Keep ``auth_key`` (and the other secrets) out of the web server's
+    access log: werkzeug's, gunicorn's, uvicorn's, Django's runserver's and
+    hypercorn's (:data:`ACCESS_LOGGERS`). Opt-in, one line at start-up, in
+    each worker process. Returns the filter (``logger.removeFilter`` undoes).
+
+    Example::
+
+        authlib_cashsocial.redact_access_logs()
+    """
+    _attach(_ACCESS_FILTER, ACCESS_LOGGERS)
+    return _ACCESS_FILTER

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from authlib_cashsocial import CashSocialError, ProviderError
-from authlib_cashsocial._redact import RedactingFilter, redact_text
+from authlib_cashsocial._redact import RedactingFilter, redact_text, watch_site
 from authlib_cashsocial.testing import CloseBeforeAnswer, DropMidResponse, Slow
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
@@ -102,8 +102,15 @@ def test_redact_text(text, expected):
 
 
 def test_filter_rewrites_records_and_keeps_them():
+    watch_site("https://site.example")
     record = logging.LogRecord(
-        "x", logging.DEBUG, __file__, 1, "%s %s", ("GET", "/y?auth_key=abc"), None
+        "x",
+        logging.DEBUG,
+        __file__,
+        1,
+        "%s %s",
+        ("GET", "https://site.example/y?auth_key=abc"),
+        None,
     )
     assert RedactingFilter().filter(record) is True
-    assert record.getMessage() == "GET /y?auth_key=[REDACTED]"
+    assert record.getMessage() == "GET https://site.example/y?auth_key=[REDACTED]"

@@ -189,3 +189,35 @@ def test_any_json_gives_claims_or_a_documented_error(row):
             assert isinstance(value, str)
             assert value
             assert value.strip() == value
+
+
+@pytest.mark.parametrize(
+    ("website", "kept"),
+    [
+        ("https://jdoe.example/blog", True),
+        ("http://jdoe.example", True),
+        ("HTTPS://JDOE.EXAMPLE", True),
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("//evil.example", False),
+        ("jdoe.example", False),
+        ("https://", False),
+        ("ftp://jdoe.example", False),
+    ],
+)
+def test_website_is_only_an_http_url(website, kept):
+    claims = normalize_userinfo({"user_id": "1", "user_website": website})
+    assert ("website" in claims) is kept
+    assert claims["user_info"]["user_website"] == website  # the raw row keeps it
+
+
+@pytest.mark.parametrize(
+    "user_name", ["javascript:alert(1)", "../admin", "a b", "//evil.example"]
+)
+def test_profile_stays_on_the_site(user_name):
+    claims = normalize_userinfo(
+        {"user_id": "1", "user_name": user_name}, base_url="https://social.example"
+    )
+    assert claims["profile"].startswith("https://social.example/")
+    assert "/" not in claims["profile"].removeprefix("https://social.example/")
