@@ -40,20 +40,27 @@ def serve_wsgi(app: Any, *, close: Callable[[], None] | None = None) -> Iterator
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
+def serve_asgi(app: Any, *, access_log: bool = False) -> Iterator[str]:
+    """Serve ``app`` with uvicorn; ``access_log`` leaves uvicorn's logging
+    configuration alone and turns its access log on."""
     import uvicorn
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    if access_log:
+        config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="on")
+    else:
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True
     )
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60  # a busy machine starts slowly
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped"
+        assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -27,6 +27,7 @@ from authlib_cashsocial._redact import (
 )
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
+from .apps import serve_asgi
 from .conftest import log_in
 
 R = "[REDACTED]"
@@ -194,35 +195,14 @@ def _django_request() -> None:
 
 
 def _uvicorn_request() -> None:
-    import socket
-    import time
-
-    import uvicorn
-
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        requests.get(f"http://127.0.0.1:{port}/auth?auth_key={KEY}", timeout=10)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_asgi(app, access_log=True) as base_url:
+        requests.get(f"{base_url}/auth?auth_key={KEY}", timeout=10)
 
 
 def _gunicorn_request() -> None:

@@ -104,14 +104,17 @@ def _fresh_browser() -> requests.Session:
 
 
 def _wait_for_workers(app: str) -> None:
+    """Poll until every worker has answered once. A busy machine makes a
+    worker slow to start (refused, reset or timed-out probes): keep polling
+    until the deadline, whatever the probe raised."""
     seen: set[str] = set()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while len(seen) < WORKERS:
         assert time.monotonic() < deadline, f"only workers {seen} answered"
         try:
             with _fresh_browser() as probe:
-                seen.add(probe.get(app + "/", timeout=5).headers["X-Worker"])
-        except requests.ConnectionError:
+                seen.add(probe.get(app + "/", timeout=10).headers["X-Worker"])
+        except requests.RequestException:
             time.sleep(0.1)
 
 
