@@ -200,8 +200,9 @@ def install_log_redaction(base_url: str) -> None:
 def redact_access_logs() -> logging.Filter:
     """Keep ``auth_key`` (and the other secrets) out of the web server's
     access log: werkzeug's, gunicorn's, uvicorn's, Django's runserver's and
-    hypercorn's (:data:`ACCESS_LOGGERS`). Opt-in, one line at start-up, in
-    each worker process. Returns the filter (``logger.removeFilter`` undoes).
+    hypercorn's (:data:`~authlib_cashsocial._redact.ACCESS_LOGGERS`).
+    Opt-in, one line at start-up, in each worker process. Returns the filter
+    (``logger.removeFilter`` undoes).
 
     Example::
 
