@@ -37,8 +37,10 @@ system-deps:
 
 # coverage starts before pytest so that it also sees the modules our own
 # pytest plugin (the pytest11 entry point) imports at start-up.
+# CASHSOCIAL_SYSTEM_DEPS=required: a missing Chromium or redis-server fails the
+# gate (a plain `pytest` skips those tests and names the command instead).
 pytest: $(STAMP) system-deps
-	$(BIN)/coverage run -m pytest
+	CASHSOCIAL_SYSTEM_DEPS=required $(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
 
 # Broken references are errors (-n -W); every Python example in the docs is a

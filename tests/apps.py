@@ -110,6 +110,19 @@ def flask_app(
             remote, handle_login=lambda _r, token, user: _remember(session, user, token)
         )
     )
+    # Handlers that answer themselves: the request they get is Flask's.
+    app.register_blueprint(
+        create_blueprint(
+            remote,
+            handle_login=lambda request, token, user: (
+                f"welcome {user['sub']} via {request.path}",
+                200,
+            ),
+            handle_error=lambda request, error: (f"no: {error.error}", 403),
+            name="own",
+            url_prefix="/own",
+        )
+    )
 
     @app.route("/me")
     def me() -> Any:
@@ -153,8 +166,8 @@ def starlette_app(
     from starlette.middleware import Middleware
     from starlette.middleware.sessions import SessionMiddleware
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Mount, Route
 
     from authlib_cashsocial.starlette_client import create_routes
 
@@ -187,8 +200,20 @@ def starlette_app(
             return JSONResponse(error.error)
         return JSONResponse(claims["sub"])
 
+    async def own_login(request: Request, token: Any, user: Any) -> Any:
+        return PlainTextResponse(f"welcome {user['sub']} via {request.url.path}")
+
+    def own_error(request: Request, error: CashSocialError) -> Any:
+        return PlainTextResponse(f"no: {error.error}", status_code=403)
+
     routes = [
         *create_routes(remote, handle_login=on_login),
+        Mount(
+            "/own",
+            routes=create_routes(
+                remote, handle_login=own_login, handle_error=own_error, name="own"
+            ),
+        ),
         Route("/me", me),
         Route("/manual/login", manual_login),
         Route("/manual/auth", manual_auth),
@@ -246,8 +271,8 @@ def django_app(
     from authlib.integrations.django_client import OAuth
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
-    from django.http import JsonResponse
-    from django.urls import clear_url_caches, path
+    from django.http import HttpResponse, JsonResponse
+    from django.urls import clear_url_caches, include, path
 
     from authlib_cashsocial.django_client import urlpatterns
 
@@ -285,6 +310,23 @@ def django_app(
             ),
             login_path="login",
             callback_path="auth",
+        ),
+        path(
+            "own/",
+            include(
+                urlpatterns(
+                    remote,
+                    handle_login=lambda request, token, user: HttpResponse(
+                        f"welcome {user['sub']} via {request.path}"
+                    ),
+                    handle_error=lambda request, error: HttpResponse(
+                        f"no: {error.error}", status=403
+                    ),
+                    login_path="login",
+                    callback_path="auth",
+                    name="own",
+                )
+            ),
         ),
         path("me", me),
         path("manual/login", manual_login),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,6 +30,20 @@ settings.register_profile("fuzz", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 CLIENT_KINDS = ("requests", "httpx", "httpx-async")
+
+
+def system_program(name: str) -> str:
+    """The path of a Debian program a test needs (Chromium, redis-server).
+    Missing, it skips the test with the command that installs it; under
+    ``make test`` (CASHSOCIAL_SYSTEM_DEPS=required) it fails instead, so that
+    the gate never passes by skipping."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is missing: `make system-deps` installs it (apt-get)"
+    if os.environ.get("CASHSOCIAL_SYSTEM_DEPS") == "required":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 class Driver:

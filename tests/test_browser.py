@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .browser import chromium, click, picture_loaded, running_demo, sign_in, text_of
+from .conftest import system_program
+
+
+@pytest.fixture(autouse=True)
+def _chromium_installed() -> None:
+    system_program("chromium")
+    system_program("chromedriver")
 
 
 def test_login_shows_the_profile(tmp_path: Path):
@@ -47,3 +56,28 @@ def test_forged_callback_shows_the_error_page(tmp_path: Path):
         driver.get(app + "/auth?auth_key=" + "0" * 32)
         assert text_of(driver, "#error-code") == "mismatching_state"
         assert "Nothing was sent" in text_of(driver, "#error-description")
+
+
+def test_a_login_started_from_another_site_needs_a_click_here(tmp_path: Path):
+    """Real Chromium, real Fetch Metadata: a link on another site (localhost
+    is another site than 127.0.0.1) opens our confirmation page, not the
+    provider; a forged callback then finds no pending login."""
+    from .apps import serve_wsgi
+
+    def attacker(environ, start_response):
+        page = f'<a id=attack href="{demo}/login">Win a prize</a>'.encode()
+        start_response("200 OK", [("Content-Type", "text/html")])
+        return [page]
+
+    with running_demo() as demo, serve_wsgi(attacker) as evil:
+        evil_site = evil.replace("127.0.0.1", "localhost")
+        with chromium(tmp_path / "profile") as driver:
+            driver.get(evil_site + "/")
+            click(driver, "#attack")
+            assert text_of(driver, "#continue").startswith("Continue to")
+            assert driver.current_url.startswith(demo + "/login")
+            driver.get(demo + "/auth?auth_key=" + "0" * 32)  # the attacker's callback
+            assert text_of(driver, "#error-code") == "mismatching_state"
+            driver.back()
+            click(driver, "#continue")  # the user's own click starts the login
+            assert "Sign in" in driver.title

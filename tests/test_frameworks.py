@@ -330,3 +330,27 @@ def test_own_client_kwargs_keep_working(site: FakeSite, make_app):
     assert app.me()["sub"] == "101"
     assert app.exchanges() == 2
     assert len(_provider_connections(site)) == 1
+
+
+def test_route_helper_handlers_that_answer_themselves(site: FakeSite, make_app):
+    app = make_app(callback_path="/own/auth")
+    done = app.callback(app.at_site(app.start("/own/login")))
+    assert done.status_code == 200
+    assert done.text == "welcome 101 via /own/auth"  # the handler got the request
+    refused = app.callback(app.base_url + "/own/auth?auth_key=" + "0" * 32)
+    assert refused.status_code == 403
+    assert refused.text == "no: mismatching_state"
+
+
+def test_register_refuses_a_registry_it_does_not_know():
+    from authlib.integrations.base_client import BaseOAuth
+
+    import authlib_cashsocial
+    from authlib_cashsocial import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as failure:
+        authlib_cashsocial.register(BaseOAuth())
+    assert failure.value.option == "oauth"
+    assert "flask_client" in str(failure.value)
+    with pytest.raises(ConfigurationError):
+        authlib_cashsocial.register(object())

@@ -6,7 +6,6 @@ worker than their start all succeed; forged and replayed callbacks fail."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import requests
 from authlib_cashsocial.testing import ScriptedBrowser, demo_site
 from authlib_cashsocial.testing.server import FakeSite
 
+from .conftest import system_program
+
 ROOT = Path(__file__).resolve().parent.parent
 CROSS_WORKER_LOGINS = 200
 WORKERS = 3
@@ -34,8 +35,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    server = shutil.which("redis-server")
-    assert server, "redis-server is missing: make test installs it (apt-get)"
+    server = system_program("redis-server")
     port = _free_port()
     proc = subprocess.Popen(
         [
