@@ -32,7 +32,7 @@ _IGNORED_BY_SITE = frozenset({"redirect_uri", "scope", "state", "code_verifier"}
 _NEVER_FORWARDED = frozenset({"allow_redirects", "follow_redirects", "auth"})
 
 
-def _named_parameters(cls: type) -> set[str]:
+def _named_parameters(cls: type) -> frozenset[str]:
     names: set[str] = set()
     for klass in cls.__mro__:
         if not klass.__module__.startswith("authlib."):
@@ -46,7 +46,28 @@ def _named_parameters(cls: type) -> set[str]:
                 parameter.KEYWORD_ONLY,
             ):
                 names.add(parameter.name)
-    return names - {"self", "session"}
+    return frozenset(names - {"self", "session"})
+
+
+# Worked out once per client class: clients are built on every call.
+_ACCEPTED: dict[type, frozenset[str]] = {}
+
+
+def _accepted_keywords(cls: type[_ClientBase]) -> frozenset[str]:
+    accepted = _ACCEPTED.get(cls)
+    if accepted is None:
+        accepted = frozenset(
+            {
+                *CLIENT_OPTIONS,
+                *_named_parameters(cls),
+                *cls.http_keywords,
+                *_METADATA,
+                "connections",
+                "dialect",
+            }
+        )
+        _ACCEPTED[cls] = accepted
+    return accepted
 
 
 def token_request_keywords(
@@ -114,17 +135,10 @@ class _ClientBase:
         dialect(self)
 
     @classmethod
-    def accepted_keywords(cls) -> set[str]:
+    def accepted_keywords(cls) -> frozenset[str]:
         """Every keyword the constructor takes: this package's options,
-        Authlib's and the HTTP library's."""
-        return {
-            *CLIENT_OPTIONS,
-            *_named_parameters(cls),
-            *cls.http_keywords,
-            *_METADATA,
-            "connections",
-            "dialect",
-        }
+        Authlib's and the HTTP library's (worked out once per class)."""
+        return _accepted_keywords(cls)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.dialect.settings.describe()}>"
