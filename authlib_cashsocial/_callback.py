@@ -37,8 +37,8 @@ def validate_auth_key(auth_key: object) -> str:
     """
     if not isinstance(auth_key, str) or not auth_key:
         raise MissingAuthKeyError(
-            "The callback has no auth_key: it was not sent by the site's "
-            "login page, or the user opened the callback URL by hand."
+            "The callback has no auth_key (it was not sent by the site's "
+            "login page, or the user opened the callback URL by hand)."
         )
     if len(auth_key) > MAX_AUTH_KEY_LENGTH:
         raise MalformedAuthKeyError(

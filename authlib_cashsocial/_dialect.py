@@ -21,6 +21,7 @@ requests-oauthlib ships compliance fixes.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,7 @@ from ._options import CLIENT_OPTIONS, Settings, reject_unknown
 from ._redact import install_log_redaction
 from ._responses import HTTPResponse, access_token_from, read_api_response
 from ._sngine import APP_ID_PARAM, APP_SECRET_PARAM, AUTH_KEY_PARAM, USERINFO_KEY
+from ._transport import redirect_error
 from .errors import (
     AccessTokenExpiredError,
     ClientCredentialsError,
@@ -137,6 +139,7 @@ class SngineDialect:
         session.metadata.setdefault("userinfo_endpoint", endpoints.userinfo_url)
         if getattr(session, "default_timeout", False) is None:
             session.default_timeout = self.settings.timeout
+        _refuse_redirects(session)
         return session
 
     # -- the request
@@ -251,6 +254,46 @@ class SngineDialect:
         )
 
 
+def _redirect_failure(response: Any) -> Exception | None:
+    if not 300 <= response.status_code < 400:
+        return None
+    return redirect_error(
+        response.status_code,
+        response.headers.get("location"),
+        str(getattr(response.request, "url", "") or ""),
+    )
+
+
+def _refuse_redirect(response: Any, *args: Any, **kwargs: Any) -> None:
+    """A response hook (requests and httpx2 alike) that stops a redirect
+    before the library follows it: the credentials would go along."""
+    failure = _redirect_failure(response)
+    if failure is not None:
+        response.close()  # requests leaves a streamed answer open otherwise
+        raise failure
+
+
+async def _arefuse_redirect(response: Any) -> None:
+    failure = _redirect_failure(response)
+    if failure is not None:
+        raise failure  # httpx2 closes the answer itself
+
+
+def _refuse_redirects(session: Any) -> None:
+    """Make a session (ours, or one given to :func:`compliance_fix`) refuse
+    every redirect, with its library's own response hooks."""
+    hooks = getattr(session, "hooks", None)  # requests
+    if isinstance(hooks, dict) and _refuse_redirect not in hooks.get("response", []):
+        hooks.setdefault("response", []).append(_refuse_redirect)
+    event_hooks = getattr(session, "event_hooks", None)  # httpx2
+    if isinstance(event_hooks, dict):
+        is_async = inspect.iscoroutinefunction(session.send)
+        hook = _arefuse_redirect if is_async else _refuse_redirect
+        responses = list(event_hooks.get("response", []))
+        if hook not in responses:
+            session.event_hooks = {**event_hooks, "response": [*responses, hook]}
+
+
 def _rejected_both_ways(exc: ClientCredentialsError) -> ClientCredentialsError:
     return ClientCredentialsError(
         exc.message,
@@ -271,9 +314,11 @@ def compliance_fix(session: T, **options: Any) -> T:
     Afterwards ``session.fetch_token(code=auth_key)`` exchanges a key and
     ``session.get(userinfo_url)`` sends the token in the query. The session
     stays Authlib's own: transport errors stay the HTTP library's (wrap them
-    yourself), and redirects, deadlines and body bounds are the library's
-    defaults. Our clients, :class:`~authlib_cashsocial.CashSocialSession` and
-    the httpx2 ones, add all of that. Under ``token_method="auto"`` the first
+    yourself), and deadlines and body bounds are the library's defaults. Our
+    clients, :class:`~authlib_cashsocial.CashSocialSession` and
+    the httpx2 ones, add all of that. Redirects are refused in both: a 3xx
+    answer raises :class:`~authlib_cashsocial.errors.ProviderRedirectError`
+    before the library could follow it. Under ``token_method="auto"`` the first
     exchange against a pre-4.0.4 server raises a ``ClientCredentialsError``
     saying to retry (the key is not used up); our clients retry by themselves.
 

@@ -94,13 +94,13 @@ def error_from_message(message: object) -> ProviderError:
         return ClientCredentialsError(
             text,
             option="client_secret",
-            description="The site rejected the app_secret: check client_secret "
+            description="The site rejected the app_secret; check client_secret "
             "(the app_secret from the site's app dashboard).",
         )
     if key == MESSAGE_INVALID_AUTH_KEY.lower():
         return AuthKeyRejectedError(
             text,
-            "The site rejected the auth_key: it was already used, replaced by a "
+            "The site rejected the auth_key, which was already used, replaced by a "
             "newer login of the same user, or never issued. Start the login again.",
         )
     if key == MESSAGE_EXPIRED_ACCESS_TOKEN.lower():

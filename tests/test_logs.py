@@ -257,3 +257,20 @@ def test_access_logs_keep_the_callback_key_once_asked(server):
     assert after, "the server logged nothing"
     assert not any(KEY in line for line in after), after
     assert any(f"auth_key={R}" in line for line in after), after
+
+
+def test_our_own_error_texts_survive_redaction():
+    """Every description this package writes reads the same after redaction:
+    the redactor must not eat our words (``the auth_key: it was...``)."""
+    import authlib_cashsocial._responses as responses
+
+    for message in (
+        "Bad Request, invalid app_id",
+        "invalid app_secret",
+        "invalid auth_key",
+        "invalid access_token",
+        "expired access_token",
+        "invalid parameters",
+    ):
+        error = responses.error_from_message(message)
+        assert R not in str(error), str(error)

@@ -226,3 +226,31 @@ def test_a_gzipped_answer_that_fits_is_read(site: FakeSite, make_driver):
         Body(gzip.compress(row), headers=(("Content-Encoding", "gzip"),)),
     )
     assert driver.userinfo()["preferred_username"] == "gz"
+
+
+@pytest.mark.parametrize("library", ["requests", "httpx"])
+def test_compliance_fix_turns_redirects_off_too(site: FakeSite, library):
+    """Your own Authlib session, once fixed, re-sends nothing elsewhere."""
+    import httpx2
+    from authlib.integrations.httpx_client import OAuth2Client
+    from authlib.integrations.requests_client import OAuth2Session
+
+    from authlib_cashsocial import compliance_fix
+
+    cls = OAuth2Session if library == "requests" else OAuth2Client
+    session = compliance_fix(
+        cls(site.app.app_id, site.app.app_secret), base_url=site.base_url
+    )
+    with thief_site() as (thief, thief_url):
+        site.fake.inject(
+            "api/authorize", Redirect(f"{thief_url}/s", status=307), times=2
+        )
+        with pytest.raises(ProviderRedirectError):
+            session.fetch_token(code="a" * 32)
+        assert thief.requests == []
+        if library == "httpx":
+            with pytest.raises(ProviderRedirectError):
+                session.fetch_token(code="a" * 32, follow_redirects=True)
+            assert thief.requests == []
+    session.close()
+    assert httpx2  # imported for the httpx flavour's exceptions
