@@ -1,6 +1,6 @@
-"""Reading the site's answers: bounded bodies, Sngine's HTTP-200 errors,
-HTML pages where JSON should be, and transport failures, each mapped to one
-typed error from :mod:`authlib_cashsocial.errors`.
+"""Reading the site's answers: Sngine's HTTP-200 errors, HTML pages where
+JSON should be, answers of the wrong shape, and transport failures, each
+mapped to one typed error from :mod:`authlib_cashsocial.errors`.
 
 No error text ever quotes an answer's body or a request URL: only the
 status, content type and size, or the exception's class name.
