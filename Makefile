@@ -35,8 +35,8 @@ system-deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    chromium chromium-driver redis-server; }
 
-# coverage starts before pytest so that it also sees the modules our own
-# pytest plugin (the pytest11 entry point) imports at start-up.
+# coverage starts before pytest, so that it sees every import (our pytest
+# plugin imports nothing at start-up; tests/test_plugin.py checks it).
 # CASHSOCIAL_SYSTEM_DEPS=required: a missing Chromium or redis-server fails the
 # gate (a plain `pytest` skips those tests and names the command instead).
 pytest: $(STAMP) system-deps

@@ -19,7 +19,7 @@ from hypothesis import settings
 
 from authlib_cashsocial import CashSocialSession
 from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .apps import BUILDERS, FRAMEWORKS
 

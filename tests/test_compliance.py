@@ -22,7 +22,7 @@ from authlib_cashsocial import (
 )
 from authlib_cashsocial._callback import auth_key_from_callback
 from authlib_cashsocial._responses import error_from_message, read_api_response
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 
 @pytest.mark.parametrize(

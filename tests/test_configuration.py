@@ -10,7 +10,7 @@ from authlib.integrations.requests_client import OAuth2Session
 
 import authlib_cashsocial
 from authlib_cashsocial import ConfigurationError, compliance_fix
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .conftest import make_client
 

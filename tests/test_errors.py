@@ -27,12 +27,12 @@ from authlib_cashsocial.testing import (
     CloseBeforeAnswer,
     DropMidResponse,
     ErrorBody,
+    FakeSite,
     HTMLPage,
     JSONBody,
     Slow,
     Status,
 )
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
 from .conftest import log_in
 

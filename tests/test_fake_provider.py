@@ -7,8 +7,12 @@ import re
 import pytest
 import requests
 
-from authlib_cashsocial.testing import FakeProviderServer, FakeSngine, JSONBody
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import (
+    FakeProviderServer,
+    FakeSite,
+    FakeSngine,
+    JSONBody,
+)
 
 
 def _key(site: FakeSite, user: str = "alice") -> str:
@@ -198,3 +202,24 @@ def test_server_closes_idle_keep_alive_connections():
     with pytest.raises(requests.ConnectionError):
         http.get(f"{server.base_url}/", timeout=5)
     http.close()
+
+
+def test_the_scripted_browser_keeps_one_cookie_jar_per_member(site: FakeSite):
+    """Logging in as bob after alice, in one test, logs bob in: a shared
+    cookie jar would still be signed in as alice and return her callback."""
+    from authlib_cashsocial import CashSocialSession
+
+    subs = []
+    for user in ("alice", "bob", "alice"):
+        with CashSocialSession(
+            site.app.app_id, site.app.app_secret, base_url=site.base_url
+        ) as session:
+            url, _ = session.create_authorization_url()
+            callback = site.browser.log_in(
+                url, username=user, password=site.users[user].password
+            )
+            session.fetch_token(authorization_response=callback)
+            subs.append(session.userinfo()["sub"])
+    assert subs == ["101", "102", "101"]
+    # alice's second login went straight through (already approved, signed in)
+    assert len(site.fake.requests_to("signin")) == 4  # GET + POST, alice and bob

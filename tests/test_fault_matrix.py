@@ -29,6 +29,7 @@ from authlib_cashsocial.testing import (
     Drip,
     DropMidResponse,
     ErrorBody,
+    FakeSite,
     Fault,
     GzipBomb,
     HTMLPage,
@@ -38,7 +39,6 @@ from authlib_cashsocial.testing import (
     Slow,
     Status,
 )
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
 from .conftest import CLIENT_KINDS, Driver, log_in, make_client
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from authlib_cashsocial import ClientCredentialsError
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .conftest import log_in
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from authlib_cashsocial.testing import ErrorBody
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import ErrorBody, FakeSite
 
 
 @pytest.mark.parametrize("release", ["4.2", "4.0.3"])

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from authlib_cashsocial import ClientCredentialsError, ProviderUnavailableError
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .apps import serve_wsgi
 from .conftest import Driver, log_in, make_client

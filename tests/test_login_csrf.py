@@ -11,8 +11,7 @@ import secrets
 
 import pytest
 
-from authlib_cashsocial.testing import ScriptedBrowser
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite, ScriptedBrowser
 
 from .conftest import RunningApp
 

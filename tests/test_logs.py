@@ -25,7 +25,7 @@ from authlib_cashsocial._redact import (
     redact_text,
     watch_site,
 )
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .apps import serve_asgi
 from .conftest import log_in

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 ROOT = Path(__file__).resolve().parent.parent
 

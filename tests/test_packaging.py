@@ -169,13 +169,14 @@ def test_sdist_and_wheel_pass_twine_check_strict(dist: Path):
 
 
 @pytest.mark.slow
-def test_the_wheel_holds_the_package_and_the_license(dist: Path):
+def test_the_wheel_holds_the_package_its_plugin_and_the_license(dist: Path):
     (wheel,) = dist.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/", 1)[0] for name in names}
     version = authlib_cashsocial.__version__
     assert top == {
         "authlib_cashsocial",
+        "_authlib_cashsocial_pytestplugin.py",
         f"authlib_cashsocial-{version}.dist-info",
     }, top
     assert f"authlib_cashsocial-{version}.dist-info/licenses/LICENSE" in names

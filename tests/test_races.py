@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 CALLBACKS = 50
 

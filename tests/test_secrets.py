@@ -10,8 +10,12 @@ import pytest
 
 from authlib_cashsocial import CashSocialError, ProviderError
 from authlib_cashsocial._redact import RedactingFilter, redact_text, watch_site
-from authlib_cashsocial.testing import CloseBeforeAnswer, DropMidResponse, Slow
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import (
+    CloseBeforeAnswer,
+    DropMidResponse,
+    FakeSite,
+    Slow,
+)
 
 from .conftest import log_in
 

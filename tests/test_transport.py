@@ -22,8 +22,7 @@ from authlib_cashsocial import (
     ProviderTimeoutError,
     UnexpectedResponseError,
 )
-from authlib_cashsocial.testing import Body, Drip, GzipBomb, Redirect
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import Body, Drip, FakeSite, GzipBomb, Redirect
 
 from .apps import serve_wsgi
 from .conftest import Driver, log_in, make_client

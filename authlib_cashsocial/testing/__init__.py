@@ -14,7 +14,9 @@ Example::
             url, username="alice", password="wonderland")
         session.fetch_token(authorization_response=callback)
 
-With pytest, the ``cashsocial_provider`` fixture gives a running server.
+With pytest, the ``cashsocial_provider`` fixture (the plugin
+``_authlib_cashsocial_pytestplugin``, loaded through the ``pytest11`` entry
+point) gives a running server.
 """
 
 from __future__ import annotations

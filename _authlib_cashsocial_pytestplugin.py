@@ -1,5 +1,14 @@
-"""pytest plugin (loaded through the ``pytest11`` entry point): fixtures that
-serve the fake Sngine site for your own tests.
+"""The pytest plugin of authlib-cashsocial: the ``cashsocial_provider`` fixture.
+
+pytest loads this module (the ``pytest11`` entry point ``cashsocial``) at the
+start of every run of every project that has authlib-cashsocial installed, so
+it imports nothing that pytest has not imported already. The fake site, and
+with it authlib, requests and werkzeug, is imported when a test first asks for
+the fixture. The module lives outside the ``authlib_cashsocial`` package
+because importing any module of a package first runs the package's
+``__init__``, which imports authlib and requests.
+
+Turn the plugin off with ``pytest -p no:cashsocial`` (or ``addopts``).
 
 Example::
 
@@ -16,12 +25,14 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .server import FakeSite
+if TYPE_CHECKING:
+    from authlib_cashsocial.testing import FakeSite
 
-__all__ = ["FakeSite", "cashsocial_provider"]
+__all__ = ["DEFAULT_REDIRECT_URL", "cashsocial_provider"]
 
 #: The demo app's App Redirect URL unless a test changes ``site.app.redirect_url``.
 DEFAULT_REDIRECT_URL = "http://127.0.0.1:5000/auth"
@@ -33,9 +44,10 @@ def cashsocial_provider() -> Iterator[FakeSite]:
 
     Change ``site.fake.release`` for another server generation, use
     ``site.fake.inject(...)`` for faults and ``site.fake.requests`` to see what
-    reached the site.
+    reached the site. ``site.browser`` keeps one cookie jar per member, so
+    logging in as bob after alice signs bob in.
     """
-    from .server import demo_site
+    from authlib_cashsocial.testing.server import demo_site
 
     with demo_site(redirect_url=DEFAULT_REDIRECT_URL) as site:
         yield site
