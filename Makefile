@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint types pytest docs install system-deps screenshot bench fuzz clean
+.PHONY: test demo fake-provider lint types pytest docs install system-deps screenshot bench fuzz clean
 
 test: lint types pytest docs
 
@@ -49,9 +49,13 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -n -W --keep-going -q -b html docs docs/_build/html
 	$(BIN)/sphinx-build -n -W --keep-going -q -b doctest docs docs/_build/doctest
 
-# make demo DEMO_ARGS="--port 5000" (see python -m authlib_cashsocial demo --help)
+# make demo DEMO_ARGS="--port 5000" (DEMO_ARGS=--help lists the options)
 demo: $(STAMP)
 	$(BIN)/python -m authlib_cashsocial demo $(DEMO_ARGS)
+
+# The fake site alone: make fake-provider FAKE_ARGS="--port 8001"
+fake-provider: $(STAMP)
+	$(BIN)/python -m authlib_cashsocial fake-provider $(FAKE_ARGS)
 
 # The property tests with 10,000 examples each (make test runs 300).
 fuzz: $(STAMP)

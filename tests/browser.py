@@ -7,8 +7,6 @@ screenshot shown in the README.
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -22,6 +20,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from .processes import module_command, python_env, running
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -30,28 +30,8 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 def running_demo() -> Iterator[str]:
     """``python -m authlib_cashsocial demo`` (what ``make demo`` runs) in a
     subprocess; yields the demo app's URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "authlib_cashsocial", "demo"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        for _ in range(5):
-            line = proc.stdout.readline()
-            match = re.search(r"demo app:\s+(http://\S+?)/?\s", line)
-            if match:
-                yield match.group(1)
-                break
-        else:
-            raise RuntimeError("the demo printed no URL")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+    with running(module_command("demo"), env=python_env()) as demo:
+        yield demo.stdout.wait_for(r"demo app:\s+(http://\S+?)/?\s").group(1)
 
 
 @contextmanager

@@ -43,9 +43,12 @@ def test_denied_consent_leaves_the_demo_usable(tmp_path: Path):
         driver.get(app + "/")
         click(driver, "#login")
         sign_in(driver, "bob", "builder")
+        assert driver.title == "Log in with Cash Social Network"
         click(driver, "#cancel")  # the site sends the user home; the app hears nothing
-        assert "fake Sngine site" in driver.page_source
-        driver.get(app + "/")
+        assert "sends the app nothing" in text_of(driver, "#cancelled")
+        click(driver, "#back")  # the fake's link back to the demo app
+        assert text_of(driver, "#login") == "Log in with Cash Social Network"
+        assert driver.current_url == app + "/"
         click(driver, "#login")  # signed in at the site already: consent again
         click(driver, "#approve")
         assert text_of(driver, "#name") == "Bob"

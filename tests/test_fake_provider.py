@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -118,6 +120,27 @@ def test_cancel_sends_nothing_to_the_app(site: FakeSite):
         is None
     )
     assert site.fake.issued_auth_key(site.users["bob"], site.app) is None
+
+
+def test_cancel_lands_on_the_home_page_which_explains_and_links_back(site: FakeSite):
+    """As on a real site, "Cancel" leads to the site's home page and the app
+    hears nothing; the fake says so and links back to the app."""
+    site.app.redirect_url = "http://127.0.0.1:5000/cashsocial/auth/?from=demo"
+    browser = requests.Session()
+    browser.cookies.set(*site.fake.sign_in_cookie(site.users["bob"]))
+    consent = browser.get(
+        f"{site.base_url}/api/oauth?app_id={site.app.app_id}", timeout=5
+    )
+    assert "<title>Log in with Cash Social Network</title>" in consent.text
+    cancel = re.search(r'id=cancel href="([^"]+)"', consent.text).group(1)
+    home = browser.get(site.base_url + html.unescape(cancel), timeout=5)
+    assert home.status_code == 200
+    assert urlsplit(home.url).path == "/"  # the site's home page
+    assert "sends the app <b>nothing</b>" in home.text
+    assert 'id=back href="http://127.0.0.1:5000/"' in home.text
+    assert site.fake.requests_to("api/authorize") == []
+    # an ordinary visit to the home page shows no such notice
+    assert "id=cancelled" not in browser.get(site.base_url + "/", timeout=5).text
 
 
 def test_unknown_app_gets_an_html_page(site: FakeSite):

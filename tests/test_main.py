@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import pty
 import re
+import select
 import signal
+import socket
 import subprocess
-import sys
+import time
 from pathlib import Path
 
+import pytest
 import requests
 
-from authlib_cashsocial.testing import FakeSite
+from authlib_cashsocial.testing import FakeSite, ScriptedBrowser
+
+from .processes import free_port, module_command, python_env, running
 
 ROOT = Path(__file__).resolve().parent.parent
+HEX_SECRET = re.compile(r"[0-9a-f]{32}")
 
 
-def test_scripted_demo_prints_a_normalized_profile():
-    done = subprocess.run(
-        [sys.executable, "-m", "authlib_cashsocial", "demo", "--script"],
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        module_command(*args),
+        env=python_env(**env),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
     )
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_scripted_demo_prints_a_normalized_profile():
+    done = _run("demo", "--script")
+    assert done.returncode == 0, done.stderr
     profile = json.loads(done.stdout[done.stdout.index("{") :])
     assert profile["sub"] == "101"
     assert profile["name"] == "Alice Liddell"
@@ -32,78 +55,242 @@ def test_scripted_demo_prints_a_normalized_profile():
 
 
 def test_demo_on_an_old_release_with_another_user():
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "authlib_cashsocial",
-            "demo",
-            "--script",
-            "--release",
-            "4.0.3",
-            "--user",
-            "olga",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = _run("demo", "--script", "--release", "4.0.3", "--user", "olga")
+    assert done.returncode == 0, done.stderr
     assert '"name": "Ольга Петрова"' in done.stdout
 
 
-def test_demo_against_a_real_site_prints_the_redirect_url_to_register():
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "authlib_cashsocial",
-            "demo",
-            "--base-url",
-            "https://social.example",
-            "--client-id",
-            "42",
-            "--client-secret",
-            "s3cret",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+def test_help_describes_the_command_and_every_option_with_its_default():
+    from authlib_cashsocial.__main__ import _parser
+
+    top = _run("--help")
+    assert top.returncode == 0
+    assert "demo web app" in top.stdout
+    assert "fake-provider" in top.stdout
+    parser = _parser()
+    (commands,) = (a for a in parser._actions if a.dest == "command")
+    assert set(commands.choices) == {"demo", "fake-provider"}
+    for name, sub in commands.choices.items():
+        assert sub.description, name
+        assert _run(name, "--help").returncode == 0
+        formatter = sub.formatter_class(prog=name)
+        for action in sub._actions:
+            if action.help == argparse.SUPPRESS or action.nargs == 0:
+                continue  # --help, hidden, and flags (off unless given)
+            shown = formatter._get_help_string(action) % {"default": action.default}
+            assert "default" in shown, (name, action.option_strings, shown)
+    demo_help = _run("demo", "--help").stdout
+    for flag in ("--host", "--release", "--client-id", "--base-url", "--port"):
+        assert flag in demo_help
+
+
+def test_version():
+    import authlib_cashsocial
+
+    done = _run("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == (
+        f"python -m authlib_cashsocial {authlib_cashsocial.__version__}"
     )
+
+
+def test_the_cli_knows_every_release_the_fake_site_fakes():
+    from authlib_cashsocial.__main__ import RELEASES
+    from authlib_cashsocial.testing import RELEASES as FAKED
+
+    assert RELEASES == FAKED
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("demo", "--port"), "--port"),
+        (("demo", "--provider-port"), "--provider-port"),
+        (("fake-provider", "--port"), "--port"),
+        (("demo", "--script", "--provider-port"), "--provider-port"),
+    ],
+)
+def test_a_port_in_use_is_one_line_not_a_traceback(args, flag):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = _one_line_error(_run(*args, str(port)))
+    assert f"port {port} on 127.0.0.1 is in use" in line
+    assert f"pick another with {flag}" in line
+
+
+def test_http_base_url_advice_is_for_the_command_line():
+    line = _one_line_error(
+        _run("demo", "--base-url", "http://social.example", "--client-id", "1")
+    )
+    assert "--allow-insecure" in line
+    assert "allow_insecure=True" not in line
+    assert "register" not in line
+
+
+def test_a_real_site_without_a_secret_says_how_to_give_one():
+    line = _one_line_error(_run("demo", "--client-id", "42"))
+    assert "CASHSOCIAL_CLIENT_SECRET" in line
+
+
+def test_a_real_site_without_an_app_id_says_how_to_give_one():
+    line = _one_line_error(_run("demo", "--base-url", "https://social.example"))
+    assert "--client-id" in line
+
+
+def test_the_secret_is_refused_on_the_command_line():
+    done = _run("demo", "--client-id", "42", "--client-secret", "s3cret")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "CASHSOCIAL_CLIENT_SECRET" in done.stderr
+    assert "ps" in done.stderr
+
+
+def _log_in_through(app: str, site: FakeSite | None = None) -> requests.Response:
+    """Open the app's login, click through the (fake) site, come back."""
+    browser = requests.Session()
+    start = browser.get(app + "/login", allow_redirects=False, timeout=10)
+    at_site = ScriptedBrowser()
     try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
-        register = re.search(
-            r"App Redirect URL.*: (http://127\.0\.0\.1:\d+/auth)", lines[1]
+        callback = at_site.log_in(
+            start.headers["Location"], username="alice", password="wonderland"
         )
-        app = re.search(r"demo app:\s+(http://127\.0\.0\.1:\d+)/", lines[2]).group(1)
-        assert register.group(1) == app + "/auth"
-        start = requests.get(app + "/login", allow_redirects=False, timeout=5)
-        assert start.headers["Location"] == "https://social.example/api/oauth?app_id=42"
-        assert "s3cret" not in "".join(lines)
     finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-        proc.stdout.close()
+        at_site.close()
+    assert callback is not None
+    return browser.get(callback, timeout=10)
+
+
+def test_demo_with_a_real_site_reads_the_secret_from_the_environment(site: FakeSite):
+    """The fake site on loopback stands in for a real one; the secret is in
+    CASHSOCIAL_CLIENT_SECRET, never in the arguments (``ps``)."""
+    port = free_port()
+    site.app.redirect_url = f"http://127.0.0.1:{port}/auth"
+    args = module_command(
+        "demo",
+        "--base-url",
+        site.base_url,
+        "--client-id",
+        site.app.app_id,
+        "--port",
+        str(port),
+    )
+    env = python_env(CASHSOCIAL_CLIENT_SECRET=site.app.app_secret)
+    with running(args, env=env) as demo:
+        register = demo.stdout.wait_for(r"App Redirect URL.*: (http://\S+)")
+        assert register.group(1) == site.app.redirect_url
+        app = demo.stdout.wait_for(r"demo app:\s+(http://127\.0\.0\.1:\d+)/").group(1)
+        profile = _log_in_through(app)
+        assert "Alice Liddell" in profile.text
+        assert demo.interrupt() == 0
+    assert site.app.app_secret not in demo.stdout.text + demo.stderr.text
+    assert site.app.app_secret not in " ".join(args)
+
+
+def test_demo_with_a_real_site_asks_for_the_secret_without_echo(site: FakeSite):
+    port = free_port()
+    site.app.redirect_url = f"http://127.0.0.1:{port}/auth"
+    args = module_command(
+        "demo",
+        "--base-url",
+        site.base_url,
+        "--client-id",
+        site.app.app_id,
+        "--port",
+        str(port),
+    )
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child process
+        try:
+            os.execve(args[0], args, python_env())  # noqa: S606
+        finally:
+            os._exit(127)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 30) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen:
+            left = deadline - time.monotonic()
+            assert left > 0, seen.decode(errors="replace")
+            ready, _, _ = select.select([terminal], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(terminal, 4096)
+                except OSError:  # the child closed the terminal
+                    chunk = b""
+                assert chunk, seen.decode(errors="replace")
+                seen += chunk
+
+    try:
+        read_until(b"App secret of app demo-app")
+        os.write(terminal, site.app.app_secret.encode() + b"\n")
+        read_until(b"<- open this")
+        app = re.search(rb"demo app:\s+(http://127\.0\.0\.1:\d+)/", seen)
+        profile = _log_in_through(app.group(1).decode())
+        assert "Alice Liddell" in profile.text
+        assert site.app.app_secret.encode() not in seen  # not echoed
+    finally:
+        os.kill(pid, signal.SIGINT)
+        _, status = os.waitpid(pid, 0)
+        os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize("release", ["4.2", "4.0.3"])
+def test_demo_logs_one_line_per_request_without_secrets(release):
+    """One line per request from the app and from the fake site. On 4.0.3 the
+    exchange carries app_secret and auth_key in its query string."""
+    with running(
+        module_command("demo", "--release", release), env=python_env()
+    ) as demo:
+        demo.stdout.wait_for(r"starting the fake Sngine")
+        demo.stdout.wait_for(r"fake site:\s+http://127\.0\.0\.1:\d+")
+        app = demo.stdout.wait_for(r"demo app:\s+(http://127\.0\.0\.1:\d+)/").group(1)
+        assert "Alice Liddell" in _log_in_through(app).text
+        demo.stdout.wait_for(r"demo app\s+GET /auth\?auth_key=\[REDACTED\] -> 302")
+        demo.stdout.wait_for(r"demo app\s+GET / -> 200")
+        demo.stdout.wait_for(r"fake site GET /api/oauth\?app_id=demo-app -> 302")
+        demo.stdout.wait_for(
+            r"fake site GET /api/get_user_info\?access_token=\[REDACTED\] -> 200"
+        )
+        if release == "4.0.3":
+            demo.stdout.wait_for(
+                r"fake site GET /api/authorize\?app_id=demo-app&app_secret=\[REDACTED\]"
+                r"&auth_key=\[REDACTED\] -> 200"
+            )
+        assert demo.interrupt() == 0
+    output = demo.stdout.text + demo.stderr.text
+    assert "demo-secret" not in output
+    assert not HEX_SECRET.search(output), output  # auth keys and tokens
+
+
+def test_demo_serves_a_favicon_on_the_app_and_the_site():
+    with running(module_command("demo"), env=python_env()) as demo:
+        site = demo.stdout.wait_for(r"fake site:\s+(http://\S+)").group(1)
+        app = demo.stdout.wait_for(r"demo app:\s+(http://\S+?)/\s").group(1)
+        for base in (app, site):
+            icon = requests.get(base + "/favicon.ico", timeout=10)
+            assert icon.status_code == 200
+            assert icon.headers["Content-Type"] == "image/x-icon"
+            assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+            assert b"\x89PNG" in icon.content
 
 
 def test_fake_provider_command_serves_until_interrupted():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "authlib_cashsocial", "fake-provider", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        base = re.search(r"(http://127\.0\.0\.1:\d+)", first).group(1)
+    with running(
+        module_command("fake-provider", "--port", "0"), env=python_env()
+    ) as cmd:
+        base = cmd.stdout.wait_for(r"(http://127\.0\.0\.1:\d+)").group(1)
         answer = requests.get(
             f"{base}/api/get_user_info", params={"access_token": "x"}, timeout=5
         )
         assert answer.json() == {"error": True, "message": "invalid access_token"}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-        proc.stdout.close()
+        cmd.stdout.wait_for(
+            r"fake site GET /api/get_user_info\?access_token=\[REDACTED\]"
+        )
+        assert cmd.interrupt() == 0
 
 
 def test_readme_example_runs_as_written(site: FakeSite):

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from .._register import register
 from ..errors import CashSocialError
 from ..flask_client import create_blueprint
+from ._pages import favicon
 
 __all__ = ["create_demo_app"]
 
@@ -121,5 +122,9 @@ def create_demo_app(**options: Any) -> Flask:
     def logout() -> Response:
         session.pop("user", None)
         return redirect("/")
+
+    @app.route("/favicon.ico")
+    def icon() -> Response:
+        return Response(favicon((29, 53, 87)), mimetype="image/x-icon")
 
     return app

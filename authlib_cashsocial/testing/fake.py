@@ -18,12 +18,13 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from ._pages import favicon
 from .faults import Fault, Slow
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ __all__ = [
 #: :class:`FakeSngine`).
 RELEASES = ("2.7", "3.0", "3.13", "4.0.3", "4.0.4", "4.2")
 SESSION_COOKIE = "sngine_session"
+#: The fake site's name, in its header and page titles.
+SITE_TITLE = "Cash Social Network"
+_SITE_COLOR = (59, 89, 152)
 DEFAULT_AVATAR = "content/themes/default/images/blank_profile.png"
 _GENDER_TITLES = {"male": "Male", "female": "Female", "other": "Other"}
 
@@ -176,6 +180,7 @@ class FakeSngine:
         self._routes = Map(
             [
                 Rule("/", endpoint="home"),
+                Rule("/favicon.ico", endpoint="favicon"),
                 Rule("/signin", endpoint="signin", methods=["GET", "POST"]),
                 Rule("/signout", endpoint="signout"),
                 Rule("/api/oauth", endpoint="oauth", methods=["GET", "POST"]),
@@ -431,10 +436,15 @@ class FakeSngine:
             if user
             else "<a href=/signin>Sign in</a>"
         )
+        cancelled = self.apps.get(request.args.get("cancelled", ""))
         return _page(
-            "Cash Social Network",
-            f"<p>{who}</p><p>A fake Sngine site for tests and demos.</p>",
+            SITE_TITLE,
+            (_cancelled_notice(cancelled) if cancelled else "")
+            + f"<p>{who}</p><p>A fake Sngine site for tests and demos.</p>",
         )
+
+    def _favicon(self, request: Request) -> Response:
+        return Response(favicon(_SITE_COLOR), mimetype="image/x-icon")
 
     def _profile(self, request: Request, user_name: str) -> Response:
         user = self.users.get(user_name)
@@ -470,13 +480,15 @@ _STYLE = (
     "button{background:#3b5998;color:#fff;border:0;border-radius:6px;padding:10px 18px;"
     "font-size:15px;cursor:pointer}.error{color:#b00020}.muted{color:#65676b;"
     "font-size:13px}a.cancel{margin-left:14px;color:#65676b}"
+    ".notice{border-left:4px solid #3b5998;background:#f5f7fb;padding:4px 14px;"
+    "margin-bottom:16px}"
 )
 
 
 def _page(title: str, body: str, *, status: int = 200) -> Response:
     document = (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{html.escape(title)}"
-        f"</title><style>{_STYLE}</style></head><body><header>Cash Social Network"
+        f"</title><style>{_STYLE}</style></head><body><header>{SITE_TITLE}"
         f"</header><main>{body}</main></body></html>"
     )
     return Response(document, status=status, mimetype="text/html")
@@ -499,13 +511,35 @@ def _signin_page(next_url: str, error: str, users: list[FakeUser]) -> Response:
     )
 
 
+def _cancelled_notice(app: FakeApp) -> str:
+    """What the fake adds to the home page after "Cancel" on the consent page.
+
+    A real Sngine site's "Cancel" is a plain link to its home page, and the
+    app hears nothing: no callback, no ``error=``. The fake says so, and links
+    back to the app (the origin of its App Redirect URL).
+    """
+    parts = urlsplit(app.redirect_url)
+    app_home = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+    name = html.escape(app.name)
+    return (
+        "<div class=notice id=cancelled>"
+        f"<p>You cancelled the login to <b>{name}</b>.</p>"
+        "<p>A Sngine site sends the app <b>nothing</b> when you cancel: no "
+        "callback, no error. The app only sees that you never came back; "
+        "the login it started stays pending until it expires.</p>"
+        f'<p><a id=back href="{html.escape(app_home)}">Back to {name}</a></p>'
+        "</div>"
+    )
+
+
 def _consent_page(app: FakeApp, user: FakeUser, action: str) -> Response:
+    cancel = "/?" + urlencode({"cancelled": app.app_id})
     return _page(
-        "Log in with",
+        f"Log in with {SITE_TITLE}",
         f"<h2>{html.escape(app.name)}</h2><p>Signed in as <b>"
         f"{html.escape(user.user_name)}</b>.</p><p>{html.escape(app.name)} would like "
         "to access your name, e-mail, profile picture and public profile.</p>"
         f'<form method=post action="{html.escape(action)}">'
         "<button type=submit id=approve>Continue</button>"
-        '<a class=cancel id=cancel href="/">Cancel</a></form>',
+        f'<a class=cancel id=cancel href="{html.escape(cancel)}">Cancel</a></form>',
     )

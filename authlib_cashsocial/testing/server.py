@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from .._sngine import DEFAULT_BASE_URL
+from ._pages import AccessLog
 from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
 
@@ -82,7 +83,12 @@ class FakeProviderServer:
     """Serve a :class:`FakeSngine` on a free loopback port, in a thread.
 
     Uses waitress (the ``testing`` extra), which keeps HTTP/1.1 connections
-    alive as a real site's front server does.
+    alive as a real site's front server does. With ``access_log="fake
+    site"``, each request is logged as one line (secrets redacted) on the
+    ``authlib_cashsocial.access`` logger.
+
+    Raises :class:`OSError` when ``host``/``port`` cannot be listened on
+    (``errno.EADDRINUSE`` for a port in use).
 
     Example::
 
@@ -99,6 +105,7 @@ class FakeProviderServer:
         host: str = "127.0.0.1",
         port: int = 0,
         threads: int = 8,
+        access_log: str | None = None,
     ) -> None:
         try:
             from waitress import wasyncore
@@ -111,8 +118,9 @@ class FakeProviderServer:
         self.fake = fake if fake is not None else FakeSngine()
         self._close_all = wasyncore.close_all
         self._map: dict[Any, Any] = {}
+        app: Any = self.fake if access_log is None else AccessLog(access_log, self.fake)
         self._server: Any = create_server(
-            self.fake,
+            app,
             map=self._map,
             host=host,
             port=port,
@@ -189,9 +197,11 @@ def demo_site(
     release: str = "4.2",
     host: str = "127.0.0.1",
     port: int = 0,
+    access_log: str | None = None,
 ) -> Iterator[FakeSite]:
     """Serve a fake Sngine ``release`` seeded by :func:`seed_demo`, whose demo
-    app sends users back to ``redirect_url``.
+    app sends users back to ``redirect_url`` (``access_log``: see
+    :class:`FakeProviderServer`).
 
     Example::
 
@@ -201,7 +211,7 @@ def demo_site(
                                         base_url=site.base_url)
     """
     with FakeProviderServer(
-        FakeSngine(release=release), host=host, port=port
+        FakeSngine(release=release), host=host, port=port, access_log=access_log
     ) as server:
         app, users = seed_demo(server.fake, redirect_url=redirect_url)
         site = FakeSite(

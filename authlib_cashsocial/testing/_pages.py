@@ -1,0 +1,103 @@
+"""What the fake site and the demo app share around their pages: a favicon
+and a one-line-per-request log."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .._redact import redact_text
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication
+
+__all__ = ["ACCESS_LOGGER", "AccessLog", "favicon"]
+
+#: The logger of the request lines (``python -m authlib_cashsocial`` shows it).
+ACCESS_LOGGER = "authlib_cashsocial.access"
+
+
+@functools.cache
+def favicon(rgb: tuple[int, int, int], size: int = 32) -> bytes:
+    """A ``favicon.ico``: one PNG image of a filled circle in ``rgb``.
+
+    Example::
+
+        >>> favicon((59, 89, 152))[:4]
+        b'\\x00\\x00\\x01\\x00'
+    """
+    center = (size - 1) / 2
+    rows = bytearray()
+    for y in range(size):
+        rows.append(0)  # PNG filter type "None" for the row
+        for x in range(size):
+            inside = (x - center) ** 2 + (y - center) ** 2 <= (size / 2) ** 2
+            rows.extend((*rgb, 255) if inside else (0, 0, 0, 0))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
+    # ICONDIR (reserved, type 1 = icon, one image) + ICONDIRENTRY, then the PNG
+    header = struct.pack("<HHH", 0, 1, 1)
+    entry = struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(png), 6 + 16)
+    return header + entry + png
+
+
+class AccessLog:
+    """WSGI middleware: one log line per request, its secrets redacted.
+
+    ``GET /auth?auth_key=[REDACTED] -> 302 (3 ms)`` on the logger
+    :data:`ACCESS_LOGGER`, prefixed by ``label`` (``"demo app"``, ``"fake
+    site"``). Only the method, path and query are logged, never a body or a
+    header; ``app_secret``, ``auth_key`` and ``access_token`` values in the
+    query are replaced.
+
+    Example::
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        waitress.serve(AccessLog("demo app", app), port=5000)
+    """
+
+    def __init__(self, label: str, app: WSGIApplication) -> None:
+        self.label = label
+        self.app = app
+        self.logger = logging.getLogger(ACCESS_LOGGER)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status: list[str] = []
+
+        def recording_start_response(
+            code: str, headers: list[tuple[str, str]], *exc_info: Any
+        ) -> Callable[[bytes], object]:
+            status.append(code.split(" ", 1)[0])
+            return start_response(code, headers, *exc_info)
+
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            if self.logger.isEnabledFor(logging.INFO):
+                query = environ.get("QUERY_STRING", "")
+                target = environ.get("PATH_INFO", "/") + (f"?{query}" if query else "")
+                self.logger.info(
+                    "%-9s %s %s -> %s (%.0f ms)",
+                    self.label,
+                    environ.get("REQUEST_METHOD", "GET"),
+                    redact_text(target),
+                    status[-1] if status else "error",
+                    (time.perf_counter() - started) * 1000,
+                )
