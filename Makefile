@@ -1,10 +1,18 @@
 # The whole gate is `make test`; the first thing a newcomer runs is `make demo`.
 PYTHON ?= python3
+# make test: the package with every extra and the dev tools
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make demo, make fake-provider and the example-* targets: a lean venv of
+# their own with the package and what each one needs (the demo: Flask and
+# waitress), never the dev tools.
+TRY_VENV := .venv-try
+TRY_BIN := $(TRY_VENV)/bin
+PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: test demo fake-provider lint types pytest docs install system-deps screenshot bench fuzz clean
+.PHONY: test demo fake-provider example-flask example-fastapi example-django \
+	lint types pytest docs install system-deps screenshot bench fuzz clean
 
 test: lint types pytest docs
 
@@ -39,8 +47,9 @@ system-deps:
 # plugin imports nothing at start-up; tests/test_plugin.py checks it).
 # CASHSOCIAL_SYSTEM_DEPS=required: a missing Chromium or redis-server fails the
 # gate (a plain `pytest` skips those tests and names the command instead).
+# make pytest PYTEST_ARGS="tests/test_races.py" runs some of the tests.
 pytest: $(STAMP) system-deps
-	CASHSOCIAL_SYSTEM_DEPS=required $(BIN)/coverage run -m pytest
+	CASHSOCIAL_SYSTEM_DEPS=required $(BIN)/coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/coverage report
 
 # Broken references are errors (-n -W); every Python example in the docs is a
@@ -49,26 +58,50 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -n -W --keep-going -q -b html docs docs/_build/html
 	$(BIN)/sphinx-build -n -W --keep-going -q -b doctest docs docs/_build/doctest
 
+$(TRY_BIN)/python:
+	@echo "==> creating $(TRY_VENV), a virtual environment for the demo and the examples"
+	@$(PYTHON) -m venv $(TRY_VENV)
+
+# One stamp per set of extras: make example-django adds Django to the venv.
+$(TRY_VENV)/.installed-%: pyproject.toml | $(TRY_BIN)/python
+	@echo "==> installing authlib-cashsocial[$*] into $(TRY_VENV) (no dev tools)"
+	@$(TRY_BIN)/python -m pip install $(PIP_QUIET) -e ".[$*]"
+	@touch $@
+
 # make demo DEMO_ARGS="--port 5000" (DEMO_ARGS=--help lists the options)
-demo: $(STAMP)
-	$(BIN)/python -m authlib_cashsocial demo $(DEMO_ARGS)
+demo: $(TRY_VENV)/.installed-flask,testing
+	@echo "==> starting the demo: the fake site and the demo app (Ctrl-C stops both)"
+	@$(TRY_BIN)/python -m authlib_cashsocial demo $(DEMO_ARGS)
 
 # The fake site alone: make fake-provider FAKE_ARGS="--port 8001"
-fake-provider: $(STAMP)
-	$(BIN)/python -m authlib_cashsocial fake-provider $(FAKE_ARGS)
+fake-provider: $(TRY_VENV)/.installed-testing
+	@$(TRY_BIN)/python -m authlib_cashsocial fake-provider $(FAKE_ARGS)
+
+# The examples, on the embedded fake site unless EXAMPLE_ARGS says otherwise:
+# make example-flask EXAMPLE_ARGS="--base-url https://cs.moneypoolscash.com"
+EXAMPLE_ARGS ?= --fake
+example-flask: $(TRY_VENV)/.installed-flask,testing
+	@$(TRY_BIN)/python examples/flask_app.py $(EXAMPLE_ARGS)
+
+example-fastapi: $(TRY_VENV)/.installed-fastapi,testing
+	@$(TRY_BIN)/python examples/fastapi_app.py $(EXAMPLE_ARGS)
+
+example-django: $(TRY_VENV)/.installed-django,testing
+	@$(TRY_BIN)/python examples/django_project/run.py $(EXAMPLE_ARGS)
 
 # The property tests with 10,000 examples each (make test runs 300).
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -q --hypothesis-show-statistics -p no:randomly
 
 # Interleaved logins through four clients against the fake site over HTTPS;
-# writes the table that docs/performance.rst shows.
+# writes the table that docs/performance.rst shows. With BENCH_ARGS (say
+# "--logins 1000 --concurrent 100") it runs those and only prints.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_login.py --write docs/benchmark-results.inc
+	$(BIN)/python benchmarks/bench_login.py $(or $(BENCH_ARGS),--write docs/benchmark-results.inc)
 
 # The README's picture of the demo's profile page, taken by the browser test's helper.
 screenshot: $(STAMP) system-deps
 	$(BIN)/python -m tests.browser docs/_static/demo-profile.png
 
 clean:
-	rm -rf $(VENV) docs/_build .coverage .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TRY_VENV) docs/_build .coverage .mypy_cache .ruff_cache
