@@ -23,6 +23,7 @@ def _example(name: str) -> Any:
 
 def _options() -> dict[str, str]:
     return {
+        "secret_key": os.environ["SECRET_KEY"],
         "client_id": os.environ["CASHSOCIAL_CLIENT_ID"],
         "client_secret": os.environ["CASHSOCIAL_CLIENT_SECRET"],
         "base_url": os.environ["CASHSOCIAL_BASE_URL"],

@@ -101,20 +101,18 @@ class Command:
         """Ctrl-C, and the exit status."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 60) -> int:
+        """The exit status, once the output is all read."""
         try:
             return self.proc.wait(timeout=timeout)
         finally:
             self.stdout.join()
             self.stderr.join()
             for stream in (self.proc.stdout, self.proc.stderr):
-                if stream is not None:
+                if stream is not None and self.proc.poll() is not None:
                     stream.close()
-
-    def wait(self, timeout: float = 60) -> int:
-        code = self.proc.wait(timeout=timeout)
-        self.stdout.join()
-        self.stderr.join()
-        return code
 
 
 @contextmanager
@@ -126,7 +124,11 @@ def running(
         yield command
     finally:
         if command.proc.poll() is None:
-            command.interrupt()
+            try:
+                command.interrupt()
+            except subprocess.TimeoutExpired:
+                command.proc.kill()
+                command.wait()
         else:
             command.wait()
 
@@ -146,13 +148,14 @@ def module_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "authlib_cashsocial", *args]
 
 
-def wait_until_serving(url: str, timeout: float = 30) -> requests.Response:
-    """GET ``url`` until the server answers."""
+def wait_until_serving(url: str, timeout: float = 60) -> requests.Response:
+    """GET ``url`` until the server answers (refused, reset or slow to start
+    on a busy machine: try again until the deadline)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return requests.get(url, timeout=5)
-        except requests.ConnectionError:
+        except requests.RequestException:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)

@@ -38,7 +38,7 @@ from .faults import (
     Slow,
     Status,
 )
-from .server import FakeProviderServer, FakeSite, demo_site, example_options, seed_demo
+from .server import FakeProviderServer, FakeSite, demo_site, seed_demo
 
 __all__ = [
     "RELEASES",
@@ -64,6 +64,5 @@ __all__ = [
     "Slow",
     "Status",
     "demo_site",
-    "example_options",
     "seed_demo",
 ]

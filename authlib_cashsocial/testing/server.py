@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +9,6 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from .._sngine import DEFAULT_BASE_URL
 from ._pages import AccessLog
 from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
@@ -19,7 +17,6 @@ __all__ = [
     "FakeProviderServer",
     "FakeSite",
     "demo_site",
-    "example_options",
     "seed_demo",
 ]
 
@@ -224,34 +221,3 @@ def demo_site(
             yield site
         finally:
             site.browser.close()
-
-
-@contextmanager
-def example_options(
-    *, fake: bool, redirect_url: str, base_url: str | None = None
-) -> Iterator[dict[str, str]]:
-    """``register`` options for an example app: the fake site's demo app
-    (served while the block runs) when ``fake``, else the real site at
-    ``base_url`` with ``CASHSOCIAL_CLIENT_ID``/``CASHSOCIAL_CLIENT_SECRET``
-    from the environment.
-
-    Example::
-
-        callback = "http://127.0.0.1:5000/auth"
-        with example_options(fake=True, redirect_url=callback) as options:
-            serve(create_app(**options), port=5000)
-    """
-    if not fake:
-        yield {
-            "base_url": base_url or DEFAULT_BASE_URL,
-            "client_id": os.environ["CASHSOCIAL_CLIENT_ID"],
-            "client_secret": os.environ["CASHSOCIAL_CLIENT_SECRET"],
-        }
-        return
-    with demo_site(redirect_url=redirect_url) as site:
-        print(f"fake site: {site.base_url} (alice / wonderland)", flush=True)
-        yield {
-            "base_url": site.base_url,
-            "client_id": site.app.app_id,
-            "client_secret": site.app.app_secret,
-        }

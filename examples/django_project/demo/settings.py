@@ -1,10 +1,15 @@
-"""Settings of the example project: sessions in signed cookies, no database."""
+"""Settings of the example project: sessions in signed cookies, no database.
+
+Everything that differs between sites comes from the environment (see
+``demo/environment.py``): never a default ``SECRET_KEY``, since anyone who
+knows the key can sign a session cookie that says they are logged in.
+"""
 
 import os
 
 from authlib_cashsocial import DEFAULT_BASE_URL
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "change-me")
+SECRET_KEY = os.environ.get("SECRET_KEY", "")  # Django refuses to run with ""
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "demo.urls"
@@ -21,4 +26,12 @@ AUTHLIB_OAUTH_CLIENTS = {
         "client_secret": os.environ.get("CASHSOCIAL_CLIENT_SECRET"),
         "base_url": os.environ.get("CASHSOCIAL_BASE_URL", DEFAULT_BASE_URL),
     }
+}
+
+# runserver logs each request line, and the callback's carries its auth_key:
+# keep those lines off the console (Django's own error reports stay on).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"django.server": {"level": "CRITICAL"}},
 }
