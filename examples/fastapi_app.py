@@ -154,10 +154,9 @@ def main() -> None:
         except authlib_cashsocial.ConfigurationError as exc:
             sys.exit(f"fastapi_app.py: {exc.description}")
         print(f"app: http://127.0.0.1:{args.port}/", flush=True)
-        # No access log: its request lines would show the callback's auth_key.
-        uvicorn.run(
-            app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False
-        )
+        # The access log's request lines show the callback's auth_key: redacted.
+        authlib_cashsocial.redact_access_logs()
+        uvicorn.run(app, host="127.0.0.1", port=args.port)
 
 
 if __name__ == "__main__":

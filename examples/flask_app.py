@@ -25,7 +25,6 @@ import argparse
 import atexit
 import contextlib
 import html
-import logging
 import os
 import secrets
 import sys
@@ -146,8 +145,8 @@ def main() -> None:
             app = create_app(**settings)
         except authlib_cashsocial.ConfigurationError as exc:
             sys.exit(f"flask_app.py: {exc.description}")
-        # The server's request lines would show the callback's auth_key.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # The server's request lines show the callback's auth_key: redacted.
+        authlib_cashsocial.redact_access_logs()
         print(f"app: http://127.0.0.1:{args.port}/", flush=True)
         app.run(host="127.0.0.1", port=args.port)
 

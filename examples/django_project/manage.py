@@ -23,6 +23,11 @@ def main() -> None:
         exit_unless_configured("manage.py")
     from django.core.management import execute_from_command_line
 
+    import authlib_cashsocial
+
+    # runserver's request lines show the callback's auth_key: redacted.
+    authlib_cashsocial.redact_access_logs()
+
     execute_from_command_line(sys.argv)
 
 

@@ -32,7 +32,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from authlib_cashsocial import DEFAULT_BASE_URL, ConfigurationError
+from authlib_cashsocial import DEFAULT_BASE_URL, ConfigurationError, redact_access_logs
 
 HERE = Path(__file__).resolve().parent
 
@@ -90,6 +90,7 @@ def main() -> None:
         else:
             from django.core.management import call_command
 
+            redact_access_logs()  # runserver's request lines show the auth_key
             call_command("runserver", f"127.0.0.1:{args.port}", use_reloader=False)
 
 

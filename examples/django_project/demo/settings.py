@@ -28,10 +28,5 @@ AUTHLIB_OAUTH_CLIENTS = {
     }
 }
 
-# runserver logs each request line, and the callback's carries its auth_key:
-# keep those lines off the console (Django's own error reports stay on).
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "loggers": {"django.server": {"level": "CRITICAL"}},
-}
+# runserver's request lines show the callback's auth_key: manage.py and
+# run.py call authlib_cashsocial.redact_access_logs() at start-up.
