@@ -1,9 +1,10 @@
-"""What the fake site and the demo app share around their pages: a favicon
-and a one-line-per-request log."""
+"""What the fake site and the demo app share around their pages: the page
+skeleton, a favicon and a one-line-per-request log."""
 
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import struct
 import time
@@ -11,15 +12,30 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.wrappers import Response
+
 from .._redact import redact_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication
 
-__all__ = ["ACCESS_LOGGER", "AccessLog", "favicon"]
+__all__ = ["ACCESS_LOGGER", "AccessLog", "favicon", "html_page"]
 
 #: The logger of the request lines (``python -m authlib_cashsocial`` shows it).
 ACCESS_LOGGER = "authlib_cashsocial.access"
+
+
+def html_page(
+    title: str, body: str, *, header: str, style: str, status: int = 200
+) -> Response:
+    """A complete HTML page: ``header`` in a bar above ``body`` (both HTML,
+    escaped by the caller), ``title`` escaped here."""
+    document = (
+        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{html.escape(title)}"
+        f"</title><style>{style}</style></head><body><header>{header}"
+        f"</header><main>{body}</main></body></html>"
+    )
+    return Response(document, status=status, mimetype="text/html")
 
 
 @functools.cache

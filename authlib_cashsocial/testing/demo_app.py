@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from .._register import register
 from ..errors import CashSocialError
 from ..flask_client import create_blueprint
-from ._pages import favicon
+from ._pages import favicon, html_page
 
 __all__ = ["create_demo_app"]
 
@@ -46,12 +46,9 @@ padding:4px 14px;background:#fff5f5}
 
 
 def _page(title: str, body: str, *, status: int = 200) -> Response:
-    document = (
-        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{html.escape(title)}"
-        f"</title><style>{_STYLE}</style></head><body><header>authlib-cashsocial demo"
-        f"</header><main>{body}</main></body></html>"
+    return html_page(
+        title, body, header="authlib-cashsocial demo", style=_STYLE, status=status
     )
-    return Response(document, status=status, mimetype="text/html")
 
 
 def _landing() -> Response:

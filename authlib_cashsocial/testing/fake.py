@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ._pages import favicon
+from ._pages import favicon, html_page
 from .faults import Fault, Slow
 
 if TYPE_CHECKING:
@@ -486,12 +486,7 @@ _STYLE = (
 
 
 def _page(title: str, body: str, *, status: int = 200) -> Response:
-    document = (
-        f"<!DOCTYPE html><html><head><meta charset=utf-8><title>{html.escape(title)}"
-        f"</title><style>{_STYLE}</style></head><body><header>{SITE_TITLE}"
-        f"</header><main>{body}</main></body></html>"
-    )
-    return Response(document, status=status, mimetype="text/html")
+    return html_page(title, body, header=SITE_TITLE, style=_STYLE, status=status)
 
 
 def _signin_page(next_url: str, error: str, users: list[FakeUser]) -> Response:
