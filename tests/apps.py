@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 
 from waitress import wasyncore
@@ -245,23 +249,84 @@ class DjangoURLs:
 
 
 def _configure_django() -> None:
+    """One Django configuration per process (Django allows no other): the
+    Authlib test app, the django-allauth provider and the social-auth
+    backend side by side, on signed-cookie sessions (so the pending-login
+    checks are tested where a replay can carry an old copy of the session)
+    and a throw-away SQLite database migrated once."""
     from django.conf import settings
 
     if settings.configured:
         return
+    database = Path(tempfile.mkdtemp(prefix="cashsocial-django-")) / "db.sqlite3"
+    atexit.register(shutil.rmtree, database.parent, ignore_errors=True)
     settings.configure(
         DEBUG=False,
         SECRET_KEY="django-test-secret",
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
         ROOT_URLCONF=DjangoURLs,
-        MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware"],
-        INSTALLED_APPS=["django.contrib.sessions"],
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "allauth.account.middleware.AccountMiddleware",
+            "tests.django_hooks.RecordingSocialAuthExceptionMiddleware",
+        ],
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.sites",
+            "allauth",
+            "allauth.account",
+            "allauth.socialaccount",
+            "authlib_cashsocial.allauth",
+            "social_django",
+        ],
+        AUTHENTICATION_BACKENDS=[
+            "django.contrib.auth.backends.ModelBackend",
+            "allauth.account.auth_backends.AuthenticationBackend",
+            "authlib_cashsocial.social.CashSocialAuth",
+        ],
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(database),
+                "OPTIONS": {"timeout": 30},
+            }
+        },
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        SITE_ID=1,
         SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+        MESSAGE_STORAGE="django.contrib.messages.storage.session.SessionStorage",
+        LOGIN_REDIRECT_URL="/me",
+        SOCIALACCOUNT_PROVIDERS={},
+        SOCIALACCOUNT_ADAPTER="tests.django_hooks.RecordingSocialAccountAdapter",
+        ACCOUNT_EMAIL_VERIFICATION="none",
+        SOCIAL_AUTH_URL_NAMESPACE="social",
+        SOCIAL_AUTH_LOGIN_REDIRECT_URL="/me",
         USE_TZ=True,
     )
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
 
 
 def django_app(

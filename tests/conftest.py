@@ -22,6 +22,7 @@ from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialCli
 from authlib_cashsocial.testing import FakeSite
 
 from .apps import BUILDERS, FRAMEWORKS
+from .django_stacks import STACKS, RunningStack, configure_stack, django_stacks_server
 
 # Property tests (marked "fuzz"): a few hundred examples in make test,
 # ten thousand and more in make fuzz (HYPOTHESIS_PROFILE=fuzz).
@@ -196,3 +197,26 @@ def make_app(site: FakeSite, framework: str) -> Iterator[Callable[..., RunningAp
 
     yield build
     stack.close()
+
+
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_stack(site: FakeSite, stack: str) -> Iterator[Callable[..., RunningStack]]:
+    """Build the Django project for this test's stack (django-allauth or
+    python-social-auth) against the fake site; ``options`` are the
+    package's options (``timeout``, ``login_timeout``, ...)."""
+    stack_exit = ExitStack()
+
+    def build(**options: Any) -> RunningStack:
+        configure_stack(stack, site, **options)
+        base_url = stack_exit.enter_context(django_stacks_server())
+        site.app.redirect_url = base_url + RunningStack.callback_path(stack)
+        browser = stack_exit.enter_context(requests.Session())
+        return RunningStack(stack, site, base_url, browser)
+
+    yield build
+    stack_exit.close()

@@ -1,0 +1,125 @@
+"""The ``cashsocial`` provider: a plain allauth ``Provider`` (the site's
+callback carries ``auth_key``, not ``code``, so allauth's OAuth 2 views do not
+fit) with its own login and callback views, as allauth's Telegram provider.
+
+Configuration, in allauth's own places::
+
+    SOCIALACCOUNT_PROVIDERS = {
+        "cashsocial": {
+            "APPS": [{"client_id": "APP_ID", "secret": "APP_SECRET",
+                      "settings": {"base_url": "https://cs.moneypoolscash.com"}}],
+        },
+    }
+
+(or a ``SocialApp`` row whose ``settings`` hold the same options). The
+``settings`` take the options of the *Configuration* page (``base_url``,
+``token_method``, ``timeout``, ``login_timeout``, ...); an unknown one is a
+:class:`~authlib_cashsocial.errors.ConfigurationError`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from allauth.socialaccount.providers.base import Provider, ProviderAccount
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from .._claims import RAW_CLAIM, normalize_userinfo
+from .._stack_login import PendingRecord, StackLogin, login_for
+
+__all__ = ["PENDING_KEY", "STATE_ID", "CashSocialAccount", "CashSocialProvider"]
+
+#: The id under which the pending login is stashed in allauth's state
+#: storage (the site echoes no state, so there is one per browser session:
+#: a new login start replaces the older one, as the site replaces keys).
+STATE_ID = "cashsocial-pending"
+#: The key of the pending login's record inside allauth's stashed state.
+PENDING_KEY = "cashsocial"
+
+
+class CashSocialAccount(ProviderAccount):  # type: ignore[misc]
+    """A connected account; ``extra_data`` is the site's ``user_info`` row."""
+
+    def _claims(self) -> dict[str, Any]:
+        provider = self.account.get_provider()
+        try:
+            base_url = provider.stack_login().settings.endpoints
+            return dict(normalize_userinfo(self.account.extra_data, base_url=base_url))
+        except Exception:
+            return {}
+
+    def get_profile_url(self) -> str | None:
+        return self._claims().get("profile")
+
+    def get_avatar_url(self) -> str | None:
+        return self._claims().get("picture")
+
+    def to_str(self) -> str:
+        row = self.account.extra_data
+        name = row.get("user_name") if isinstance(row, dict) else None
+        return str(name) if name else str(super().to_str())
+
+
+class CashSocialProvider(Provider):  # type: ignore[misc]
+    """Log in with Cash Social Network (any Sngine site)."""
+
+    id = "cashsocial"
+    name = "Cash Social Network"
+    account_class = CashSocialAccount
+    supports_redirect = True
+
+    def stack_login(self) -> StackLogin:
+        """This app's settings (validated), learned token method and pool."""
+        return login_for(self.app.client_id, self.app.secret, self.app.settings or {})
+
+    def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
+        url = reverse("cashsocial_login")
+        return f"{url}?{urlencode(kwargs)}" if kwargs else url
+
+    def redirect(
+        self,
+        request: HttpRequest,
+        process: Any,
+        next_url: str | None = None,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> HttpResponse:
+        """Stash a pending login (allauth's state storage, under
+        :data:`STATE_ID`) and send the browser to the site's login link."""
+        login = self.stack_login()
+        kwargs.pop("state_id", None)
+        kwargs[PENDING_KEY] = PendingRecord(time.time()).as_dict()
+        self.stash_redirect_state(
+            request, process, next_url, data, state_id=STATE_ID, **kwargs
+        )
+        endpoints = login.settings.endpoints
+        return HttpResponseRedirect(
+            endpoints.authorization_url(login.settings.client_id)
+        )
+
+    def extract_uid(self, data: dict[str, Any]) -> str:
+        return str(data["sub"])
+
+    def extract_common_fields(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The user's fields. The e-mail is never marked verified: the site
+        does not verify it for this purpose (set allauth's ``VERIFIED_EMAIL``
+        for this provider if you decide to trust it)."""
+        fields = {
+            "username": data.get("preferred_username"),
+            "email": data.get("email"),
+            "first_name": data.get("given_name"),
+            "last_name": data.get("family_name"),
+            "name": data.get("name"),
+        }
+        return {k: v for k, v in fields.items() if v}
+
+    def extract_extra_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The site's raw ``user_info`` row, as sent."""
+        raw = data.get(RAW_CLAIM)
+        return dict(raw) if isinstance(raw, dict) else {}
+
+
+provider_classes = [CashSocialProvider]

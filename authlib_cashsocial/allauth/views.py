@@ -1,0 +1,139 @@
+"""The provider's login and callback views.
+
+Login: allauth's own ``BaseLoginView`` (a GET shows allauth's confirmation
+form, which POSTs with Django's CSRF token, unless the site set
+``SOCIALACCOUNT_LOGIN_ON_GET``; even then a GET that the browser marks as
+coming from another site gets that form).
+
+Callback, in this order: read and check the ``auth_key`` (a keyless or
+malformed callback consumes nothing); take this browser's pending login out
+of allauth's state storage and check its age; only then exchange the key and
+fetch the user info through :class:`~authlib_cashsocial.CashSocialSession`.
+Every failure is allauth's authentication error page, with the typed
+:class:`~authlib_cashsocial.errors.CashSocialError` as its ``exception``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account import app_settings as account_settings
+from allauth.account.internal.decorators import login_not_required
+from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.helpers import (
+    complete_social_login,
+    render_authentication_error,
+)
+from allauth.socialaccount.providers.base.constants import AuthError
+from allauth.socialaccount.providers.base.views import BaseLoginView
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from .._callback import auth_key_from_callback
+from .._login_start import FETCH_SITE_HEADER, is_foreign_start
+from .._stack_login import PendingRecord
+from ..errors import AuthKeyRejectedError, CashSocialError, PendingLoginError
+from .provider import PENDING_KEY, STATE_ID, CashSocialProvider
+
+__all__ = ["CallbackView", "LoginView", "callback", "login"]
+
+_NO_PENDING_LOGIN = (
+    "No login was started from this browser session (or it was already "
+    "completed, or it expired): the callback is forged, replayed, or from "
+    "another browser. Nothing was sent to the site."
+)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(BaseLoginView):  # type: ignore[misc]
+    """allauth's login start; a foreign GET always gets the confirmation form."""
+
+    provider_id = CashSocialProvider.id
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "GET" and is_foreign_start(
+            request.headers.get(FETCH_SITE_HEADER)
+        ):
+            return render(
+                request,
+                f"socialaccount/login.{account_settings.TEMPLATE_EXTENSION}",
+                {
+                    "provider": self.get_provider(),
+                    "process": request.GET.get("process"),
+                },
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+login = LoginView.as_view()
+
+
+@method_decorator(login_not_required, name="dispatch")
+class CallbackView(View):  # type: ignore[misc]
+    """The App Redirect URL: ``/accounts/cashsocial/login/callback/``."""
+
+    http_method_names = ("get",)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        provider = get_adapter().get_provider(request, CashSocialProvider.id)
+        try:
+            state, claims = self._finish(request, provider)
+        except CashSocialError as error:
+            return render_authentication_error(
+                request,
+                provider,
+                error=AuthError.UNKNOWN,
+                exception=error,
+                extra_context={"cashsocial_error": error.error},
+            )
+        sociallogin = provider.sociallogin_from_response(request, claims)
+        sociallogin.state = state
+        return complete_social_login(request, sociallogin)
+
+    @staticmethod
+    def _finish(
+        request: HttpRequest, provider: CashSocialProvider
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        auth_key = auth_key_from_callback(request.get_full_path())
+        login = provider.stack_login()
+        try:
+            state = provider.unstash_redirect_state(request, STATE_ID)
+        except PermissionDenied:
+            raise PendingLoginError(_NO_PENDING_LOGIN) from None
+        record = PendingRecord.from_value(state.get(PENDING_KEY))
+        if record is None:
+            raise PendingLoginError(_NO_PENDING_LOGIN)
+        record.check(login.settings.login_timeout)
+        try:
+            _token, claims = login.exchange(auth_key)
+        except AuthKeyRejectedError:
+            # An older tab's key, replaced at the site by a newer login: put
+            # the pending login back so that the newer tab can finish (a
+            # bounded number of times).
+            again = record.after_rejected_key()
+            if again is not None:
+                _restash(request, provider, state, again)
+            raise
+        return state, dict(claims)
+
+
+def _restash(
+    request: HttpRequest,
+    provider: CashSocialProvider,
+    state: dict[str, Any],
+    record: PendingRecord,
+) -> None:
+    rest = dict(state)
+    process = rest.pop("process", None)
+    next_url = rest.pop("next", None)
+    data = rest.pop("data", None)
+    rest[PENDING_KEY] = record.as_dict()
+    provider.stash_redirect_state(
+        request, process, next_url, data, state_id=STATE_ID, **rest
+    )
+
+
+callback = CallbackView.as_view()

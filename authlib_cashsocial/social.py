@@ -1,0 +1,242 @@
+"""python-social-auth backend ``cashsocial``: "Log in with Cash Social
+Network" (any Sngine site) for social-auth-core 7+.
+
+Settings (social-core's names)::
+
+    AUTHENTICATION_BACKENDS = ["authlib_cashsocial.social.CashSocialAuth", ...]
+    SOCIAL_AUTH_CASHSOCIAL_KEY = "APP_ID"
+    SOCIAL_AUTH_CASHSOCIAL_SECRET = "APP_SECRET"
+    SOCIAL_AUTH_CASHSOCIAL_BASE_URL = "https://cs.moneypoolscash.com"
+    # optional: any other option of the Configuration page
+    SOCIAL_AUTH_CASHSOCIAL_OPTIONS = {"timeout": 5}
+
+The site echoes no ``state``, and turning social-core's state off turns its
+CSRF check off, so the backend keeps a nonce of its own (as social-core's
+Discourse backend does): in the session and in social-core's nonce storage.
+The callback checks its ``auth_key`` first (a keyless or malformed callback
+consumes nothing), then consumes the nonce from the storage (an atomic delete:
+single use even with cookie sessions, whose old copies a replay could carry),
+checks its age, and only then exchanges the key through
+:class:`~authlib_cashsocial.CashSocialSession`. A key the site rejects puts
+the nonce back, for at most three exchanges per login start. Every
+:class:`~authlib_cashsocial.errors.CashSocialError` becomes a social-core
+exception of the matching family (so social-app-django's
+``SocialAuthExceptionMiddleware`` shows its error page with the right
+status); its ``context["cashsocial_error"]`` keeps our error code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from social_core.backends.base import BaseAuth
+from social_core.exceptions import (
+    AuthConfigurationError,
+    AuthCredentialError,
+    AuthInputError,
+    AuthProviderError,
+    AuthResponseError,
+    AuthSessionError,
+    SocialAuthBaseException,
+)
+
+from ._callback import auth_key_from_callback
+from ._stack_login import PendingRecord, StackLogin, login_for
+from .errors import (
+    AccessTokenInvalidError,
+    AuthKeyRejectedError,
+    CallbackError,
+    CashSocialError,
+    ClientCredentialsError,
+    MalformedAuthKeyError,
+    MissingAuthKeyError,
+    PendingLoginError,
+    ProviderError,
+    ProviderTimeoutError,
+    ProviderUnavailableError,
+    UnexpectedResponseError,
+)
+
+__all__ = ["CashSocialAuth", "social_error"]
+
+_NO_PENDING_LOGIN = (
+    "No login was started from this browser session (or it was already "
+    "completed): the callback is forged, replayed, or from another browser. "
+    "Nothing was sent to the site."
+)
+
+
+def social_error(backend: Any, error: CashSocialError) -> SocialAuthBaseException:
+    """The social-core exception for one of ours: the family decides the
+    error page's status in social-app-django."""
+    kwargs: dict[str, Any] = {
+        "context": {"cashsocial_error": error.error},
+        "stage": "callback",
+    }
+    detail = error.description or ""
+    mapped: SocialAuthBaseException
+    if isinstance(error, MissingAuthKeyError):
+        mapped = AuthInputError(
+            backend, detail, code="missing_parameter", parameter="auth_key", **kwargs
+        )
+    elif isinstance(error, MalformedAuthKeyError):
+        mapped = AuthInputError(
+            backend, detail, code="invalid_parameter", parameter="auth_key", **kwargs
+        )
+    elif isinstance(error, (PendingLoginError, CallbackError)):
+        mapped = AuthSessionError(
+            backend, detail, code="session_context_missing", **kwargs
+        )
+    elif isinstance(error, AuthKeyRejectedError):
+        kwargs["stage"] = "token_exchange"
+        mapped = AuthCredentialError(
+            backend, detail, code="authorization_code_rejected", **kwargs
+        )
+    elif isinstance(error, ClientCredentialsError):
+        kwargs["stage"] = "token_exchange"
+        mapped = AuthConfigurationError(
+            backend, detail, code="invalid_setting", **kwargs
+        )
+    elif isinstance(error, AccessTokenInvalidError):
+        kwargs["stage"] = "user_info"
+        mapped = AuthCredentialError(
+            backend, detail, code="credential_rejected", **kwargs
+        )
+    elif isinstance(error, ProviderTimeoutError):
+        mapped = AuthProviderError(backend, detail, code="timeout", **kwargs)
+    elif isinstance(error, ProviderUnavailableError):
+        mapped = AuthProviderError(backend, detail, code="unavailable", **kwargs)
+    elif isinstance(error, UnexpectedResponseError):
+        mapped = AuthResponseError(backend, detail, code="malformed_response", **kwargs)
+    elif isinstance(error, ProviderError):
+        mapped = AuthProviderError(backend, detail, code="unavailable", **kwargs)
+    else:
+        mapped = AuthConfigurationError(
+            backend, detail, code="invalid_setting", **kwargs
+        )
+    return mapped
+
+
+class CashSocialAuth(BaseAuth[Any]):
+    """Log in with Cash Social Network (any Sngine site)."""
+
+    name = "cashsocial"
+    ID_KEY = "sub"
+    # social-core reads these from the pipeline's response (our claims).
+    EXTRA_DATA = [  # noqa: RUF012  (social-core's own class attribute)
+        "preferred_username",
+        "name",
+        "email",
+        "picture",
+        "profile",
+        "user_info",
+    ]
+
+    # ---------------------------------------------------------------- set-up
+
+    def stack_login(self) -> StackLogin:
+        """The validated options (``KEY``, ``SECRET``, ``BASE_URL`` and
+        ``OPTIONS``), the learned token method and the connection pool."""
+        options = self.setting("OPTIONS") or {}
+        if not isinstance(options, Mapping):
+            raise AuthConfigurationError(
+                self,
+                "SOCIAL_AUTH_CASHSOCIAL_OPTIONS must be a dict of options.",
+                code="invalid_setting",
+                parameter="OPTIONS",
+            )
+        options = dict(options)
+        base_url = self.setting("BASE_URL")
+        if base_url is not None:
+            options["base_url"] = base_url
+        return login_for(self.setting("KEY"), self.setting("SECRET"), options)
+
+    def _server_url(self, login: StackLogin) -> str:
+        """The nonce storage's ``server_url`` of this app's pending logins."""
+        return login.settings.endpoints.authorization_url(login.settings.client_id)
+
+    @property
+    def _session_key(self) -> str:
+        return f"{self.name}_pending"
+
+    # ---------------------------------------------------------------- start
+
+    def auth_url(self) -> str:
+        """Record a pending login (nonce in the session and in the nonce
+        storage) and return the site's login link."""
+        login = self.stack_login()
+        self._stash(login, self.strategy.random_string(32), PendingRecord(time.time()))
+        return login.settings.endpoints.authorization_url(login.settings.client_id)
+
+    def _stash(self, login: StackLogin, nonce: str, record: PendingRecord) -> None:
+        self.strategy.storage.nonce.use(
+            self._server_url(login), int(record.started_at), nonce
+        )
+        self.strategy.session_set(
+            self._session_key, {"nonce": nonce, **record.as_dict()}
+        )
+
+    # ---------------------------------------------------------------- callback
+
+    def _callback_url(self) -> str:
+        """The callback's query as received (the site may add ``?auth_key=``
+        to a URL that already has a ``?``)."""
+        request = getattr(self.strategy, "request", None)
+        full_path = getattr(request, "get_full_path", None)
+        if callable(full_path):
+            return str(full_path())
+        return urlencode(self.strategy.request_data(), doseq=True)
+
+    def _consume(self, login: StackLogin) -> tuple[str, PendingRecord]:
+        """Take this browser's pending login: from the session, then from the
+        nonce storage in one delete (so a replay with an old copy of a cookie
+        session finds nothing)."""
+        stored = self.strategy.session_pop(self._session_key)
+        record = PendingRecord.from_value(stored)
+        nonce = stored.get("nonce") if isinstance(stored, Mapping) else None
+        if record is None or not isinstance(nonce, str) or not nonce:
+            raise PendingLoginError(_NO_PENDING_LOGIN)
+        if not self.strategy.storage.nonce.consume(
+            self._server_url(login), int(record.started_at), nonce
+        ):
+            raise PendingLoginError(_NO_PENDING_LOGIN)
+        record.check(login.settings.login_timeout)
+        return nonce, record
+
+    def auth_complete(self, *args: Any, **kwargs: Any) -> Any:
+        """Check the key, consume the pending login, exchange, authenticate."""
+        try:
+            auth_key = auth_key_from_callback(self._callback_url())
+            login = self.stack_login()
+            nonce, record = self._consume(login)
+            try:
+                _token, claims = login.exchange(auth_key)
+            except AuthKeyRejectedError:
+                again = record.after_rejected_key()
+                if again is not None:
+                    self._stash(login, nonce, again)
+                raise
+        except CashSocialError as error:
+            failure = social_error(self, error)
+        else:
+            kwargs.update({"response": dict(claims), "backend": self})
+            return self.strategy.authenticate(*args, **kwargs)
+        raise failure  # outside the handler: no chained cause in the logs
+
+    # ---------------------------------------------------------------- profile
+
+    def get_user_id(self, details: dict[str, Any], response: dict[str, Any]) -> str:
+        return str(response["sub"])
+
+    def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
+        """social-core's user fields; the e-mail is the site's, unverified."""
+        return {
+            "username": response.get("preferred_username") or response.get("sub"),
+            "email": response.get("email") or "",
+            "fullname": response.get("name") or "",
+            "first_name": response.get("given_name") or "",
+            "last_name": response.get("family_name") or "",
+        }

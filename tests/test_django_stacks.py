@@ -1,0 +1,341 @@
+"""The django-allauth provider and the python-social-auth backend pass the
+same behavioural checks as the Authlib frameworks, end to end over real
+loopback HTTP: browser → Django project → fake site → Django project."""
+
+from __future__ import annotations
+
+import pytest
+
+from authlib_cashsocial import CashSocialError
+from authlib_cashsocial.testing.pytest_plugin import FakeSite
+
+from .django_stacks import RunningStack, recorded_errors
+
+
+@pytest.mark.parametrize("release", ["4.2", "4.0.3"])
+def test_full_login(site: FakeSite, make_stack, stack: str, release: str):
+    site.fake.release = release
+    app: RunningStack = make_stack()
+    login_url = app.start(next_url="/me?from=test")
+    assert login_url == f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    done = app.callback(app.at_site(login_url))
+    assert done.status_code == 302, done.text
+    assert done.headers["Location"] == "/me?from=test"
+    user = app.me()
+    assert user["username"] == "alice"
+    assert user["email"] == "alice@example.org"
+    assert (user["first_name"], user["last_name"]) == ("Alice", "Liddell")
+    assert user["verified_emails"] == []  # the site does not verify e-mail
+    account = user[stack]
+    assert account["uid"] == "101"
+    # "auto": one POST on a new server; on an old one the POST is refused
+    # without using the key up, and the GET follows.
+    assert app.exchanges() == (1 if release == "4.2" else 2)
+
+
+def test_sparse_profile(site: FakeSite, make_stack, stack: str):
+    app = make_stack()
+    done = app.login("bob")
+    assert done.status_code == 302, done.text
+    user = app.me()
+    assert user["username"] == "bob"
+    assert (user["first_name"], user["last_name"]) == ("Bob", "")
+    assert user[stack]["uid"] == "102"
+
+
+def test_the_raw_row_and_claims_are_kept(site: FakeSite, make_stack, stack: str):
+    app = make_stack()
+    app.login()
+    account = app.me()[stack]
+    row = (
+        account["extra_data"]
+        if stack == "allauth"
+        else account["extra_data"]["user_info"]
+    )
+    assert row["user_id"] == "101"
+    assert row["user_name"] == "alice"
+    if stack == "allauth":
+        assert account["profile"] == f"{site.base_url}/alice"
+        assert account["avatar"].startswith(site.base_url + "/content/uploads/")
+        assert account["str"] == "alice"
+    else:
+        extra = account["extra_data"]
+        assert extra["profile"] == f"{site.base_url}/alice"
+        assert extra["name"] == "Alice Liddell"
+
+
+# ------------------------------------------------------------------ hostility
+
+
+def attackers_callback(app: RunningStack) -> str:
+    """bob signs in at the site in his own browser and stops before the
+    callback: a valid, unused auth_key of his."""
+    from authlib_cashsocial.testing import ScriptedBrowser
+
+    attacker = ScriptedBrowser()
+    try:
+        callback = attacker.log_in(
+            f"{app.site.base_url}/api/oauth?app_id={app.site.app.app_id}",
+            username="bob",
+            password="builder",
+        )
+    finally:
+        attacker.close()
+    assert callback is not None
+    return callback
+
+
+def last_error(stack: str) -> str:
+    """Our error code behind the stack's last error page."""
+    error = recorded_errors()[-1]
+    if stack == "allauth":
+        assert isinstance(error, CashSocialError)
+        return str(error.error)
+    return str(error.context["cashsocial_error"])
+
+
+ERROR_STATUS = {"allauth": 401}  # allauth's page; social: by exception family
+
+
+def test_forged_callback_sends_nothing(site: FakeSite, make_stack, stack: str):
+    app = make_stack()
+    forged = app.callback(attackers_callback(app))
+    assert forged.status_code == ERROR_STATUS.get(stack, 403), forged.text
+    assert last_error(stack) == "mismatching_state"
+    assert app.exchanges() == 0
+    assert app.me() is None
+
+
+def test_forged_callback_while_a_login_is_pending(site: FakeSite, make_stack, stack):
+    """The one forgery no client of this site can tell apart (see the
+    Security page): it uses the victim's pending login, once."""
+    app = make_stack()
+    app.start()
+    planted = app.callback(attackers_callback(app))
+    assert planted.status_code == 302
+    assert app.me()["username"] == "bob"
+    assert app.exchanges() == 1
+
+
+def test_replayed_callback_sends_nothing(site: FakeSite, make_stack, stack: str):
+    app = make_stack()
+    callback = app.at_site(app.start())
+    assert app.callback(callback).status_code == 302
+    app.logout()
+    replay = app.callback(callback)
+    assert replay.status_code == ERROR_STATUS.get(stack, 403)
+    assert last_error(stack) == "mismatching_state"
+    assert app.exchanges() == 1
+
+
+def test_replay_with_an_old_copy_of_a_cookie_session(site: FakeSite, make_stack, stack):
+    """Signed-cookie sessions: a replay can carry the cookie the victim had
+    before the callback, pending login included. social-core's nonce storage
+    is server-side, so it is single use anyway; allauth keeps its state in the
+    session only, so the replay reaches the site once and the site's
+    single-use key refuses it (see the docs: use a server-side session)."""
+    app = make_stack()
+    callback = app.at_site(app.start())
+    before = app.browser.cookies.copy()
+    assert app.callback(callback).status_code == 302
+    replay = app.browser.get(
+        callback, cookies=before, allow_redirects=False, timeout=10
+    )
+    assert replay.status_code == ERROR_STATUS.get(stack, 403)
+    if stack == "social":
+        assert last_error(stack) == "mismatching_state"
+        assert app.exchanges() == 1
+    else:
+        assert last_error(stack) == "invalid_grant"
+        assert app.exchanges() == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "missing_auth_key"),
+        ("?auth_key=", "missing_auth_key"),
+        ("?auth_key=" + "a" * 129, "malformed_auth_key"),
+        ("?auth_key=%3Cscript%3E", "malformed_auth_key"),
+        ("?auth_key=a&auth_key=b", "malformed_auth_key"),
+    ],
+)
+def test_keyless_callback_consumes_nothing(
+    site: FakeSite, make_stack, stack, query, code
+):
+    app = make_stack()
+    callback = app.at_site(app.start())
+    bad = app.callback(app.callback_url + query)
+    assert bad.status_code == ERROR_STATUS.get(stack, 400), bad.text
+    assert last_error(stack) == code
+    assert app.exchanges() == 0
+    assert app.callback(callback).status_code == 302  # the real one still works
+    assert app.me()["username"] == "alice"
+
+
+def test_double_question_mark_callback(site: FakeSite, make_stack, stack: str):
+    app = make_stack()
+    callback = app.at_site(app.start())
+    key = callback.rsplit("auth_key=", 1)[1]
+    done = app.callback(f"{app.callback_url}?from=site?auth_key={key}")
+    assert done.status_code == 302, done.text
+    assert app.me()["username"] == "alice"
+
+
+def test_forged_keys_drive_at_most_three_exchanges(site: FakeSite, make_stack, stack):
+    app = make_stack()
+    app.start()
+    for attempt in range(5):
+        forged = app.callback(f"{app.callback_url}?auth_key={attempt:032x}")
+        assert forged.status_code == ERROR_STATUS.get(stack, 403)
+    assert app.exchanges() == 3
+    assert last_error(stack) == "mismatching_state"
+
+
+def test_a_newer_tab_still_finishes(site: FakeSite, make_stack, stack: str):
+    """Two login starts (tabs); the site replaces the first key. The older
+    tab's callback fails at the site, and the newer one still logs in."""
+    app = make_stack()
+    first = app.at_site(app.start())
+    second = app.at_site(app.start())
+    assert app.callback(first).status_code == ERROR_STATUS.get(stack, 403)
+    assert last_error(stack) == "invalid_grant"
+    assert app.callback(second).status_code == 302
+    assert app.me()["username"] == "alice"
+
+
+# ------------------------------------------------------------------ login start
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauth_login_start_is_a_post_with_csrf(site: FakeSite, make_stack):
+    app = make_stack()
+    page = app.browser.get(app.login_url, allow_redirects=False, timeout=10)
+    assert page.status_code == 200  # allauth's confirmation form, no redirect
+    assert 'method="post"' in page.text
+    no_token = app.browser.post(app.login_url, allow_redirects=False, timeout=10)
+    assert no_token.status_code == 403  # Django's CSRF check
+    assert app.at_site(app.start())  # the form's POST starts the login
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauth_login_on_get_still_refuses_other_sites(site: FakeSite, make_stack):
+    from django.conf import settings
+
+    app = make_stack()
+    settings.SOCIALACCOUNT_LOGIN_ON_GET = True
+    try:
+        direct = app.browser.get(app.login_url, allow_redirects=False, timeout=10)
+        assert direct.status_code == 302
+        foreign = app.browser.get(
+            app.login_url,
+            headers={"Sec-Fetch-Site": "cross-site"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert foreign.status_code == 200  # the confirmation form again
+        assert 'method="post"' in foreign.text
+    finally:
+        del settings.SOCIALACCOUNT_LOGIN_ON_GET
+
+
+@pytest.mark.parametrize("stack", ["social"])
+def test_social_login_start_is_post_only(site: FakeSite, make_stack):
+    app = make_stack()
+    get = app.browser.get(app.login_url, allow_redirects=False, timeout=10)
+    assert get.status_code == 405
+    no_token = app.browser.post(app.login_url, allow_redirects=False, timeout=10)
+    assert no_token.status_code == 403
+    assert app.exchanges() == 0
+
+
+# ------------------------------------------------------------------ allauth idiom
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauth_signals_and_connecting_an_account(site: FakeSite, make_stack):
+    from allauth.socialaccount.signals import pre_social_login, social_account_added
+
+    from authlib_cashsocial.testing import ScriptedBrowser
+
+    app = make_stack()
+    seen: list[tuple[str, str]] = []
+
+    def on_login(sender: object, request: object, sociallogin: object, **kw: object):
+        seen.append(("pre_social_login", sociallogin.account.uid))  # type: ignore[attr-defined]
+
+    def on_added(sender: object, request: object, sociallogin: object, **kw: object):
+        seen.append(("added", sociallogin.account.uid))  # type: ignore[attr-defined]
+
+    pre_social_login.connect(on_login)
+    social_account_added.connect(on_added)
+    try:
+        app.login()
+        assert seen == [("pre_social_login", "101")]
+        # A signed-in user connects a second site account (process=connect),
+        # signing in at the site in a fresh browser as olga.
+        olga = ScriptedBrowser()
+        try:
+            callback = olga.log_in(
+                app.start(process="connect"),
+                username="olga",
+                password=site.users["olga"].password,
+            )
+        finally:
+            olga.close()
+        assert callback is not None
+        done = app.callback(callback)
+        assert done.status_code == 302, done.text
+        assert ("added", "103") in seen
+    finally:
+        pre_social_login.disconnect(on_login)
+        social_account_added.disconnect(on_added)
+    from allauth.socialaccount.models import SocialAccount
+
+    assert sorted(SocialAccount.objects.values_list("uid", flat=True)) == ["101", "103"]
+    assert app.me()["username"] == "alice"
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauth_template_tag_links_the_login(site: FakeSite, make_stack):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    make_stack()
+    template = Template('{% load socialaccount %}{% provider_login_url "cashsocial" %}')
+    request = RequestFactory().get("/")
+    assert (
+        template.render(Context({"request": request})) == "/accounts/cashsocial/login/"
+    )
+
+
+# ------------------------------------------------------------------ shared rules
+
+
+def test_pending_record_age_and_exchanges():
+    from authlib_cashsocial import PendingLoginError
+    from authlib_cashsocial._login_state import MAX_EXCHANGES
+    from authlib_cashsocial._stack_login import PendingRecord
+
+    record = PendingRecord(started_at=1000.0)
+    record.check(600, now=1600.0)
+    with pytest.raises(PendingLoginError, match="login_timeout"):
+        record.check(600, now=1600.5)
+    exchanges = 1
+    while (record := record.after_rejected_key()) is not None:  # type: ignore[assignment]
+        exchanges += 1
+    assert exchanges == MAX_EXCHANGES
+    assert PendingRecord.from_value({"started_at": True}) is None
+    assert PendingRecord.from_value({"started_at": 1, "exchanges": "2"}) is None
+    assert PendingRecord.from_value(None) is None
+
+
+def test_unknown_option_is_refused(site: FakeSite):
+    from authlib_cashsocial import ConfigurationError
+    from authlib_cashsocial._stack_login import login_for
+
+    with pytest.raises(ConfigurationError, match="base_url") as failure:
+        login_for("1", "s", {"base_ulr": site.base_url})
+    assert failure.value.option == "base_ulr"
+    first = login_for("1", "s", {"base_url": site.base_url})
+    assert login_for("1", "s", {"base_url": site.base_url}) is first
