@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .apps import DjangoURLs, _configure_django, serve_wsgi
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from authlib_cashsocial import CashSocialError
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .django_stacks import RunningStack, recorded_errors
 

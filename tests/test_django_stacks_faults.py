@@ -11,7 +11,7 @@ import tracemalloc
 import pytest
 
 from authlib_cashsocial import ClientCredentialsError
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .django_stacks import recorded_errors
 from .test_fault_matrix import CASES, TIMEOUT, _assert_clean

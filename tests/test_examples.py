@@ -219,3 +219,73 @@ def test_a_session_cookie_signed_with_the_old_default_key_is_no_login(name):
         home = requests.get(app + "/", cookies={example.cookie: forged}, timeout=10)
         assert "Forged Admin" not in home.text
         assert "Log in with Cash Social Network" in home.text
+
+
+# The django-allauth and python-social-auth examples start a login the way
+# their stacks do: a POST with Django's CSRF token (allauth's home page links
+# to its confirmation form, social-app-django's home page is the form).
+POST_EXAMPLES = {
+    "allauth": EXAMPLES_DIR / "allauth_project" / "run.py",
+    "social": EXAMPLES_DIR / "social_project" / "run.py",
+}
+_FORM = re.compile(r'<form method="post"(?:\s+action="([^"]*)")?')
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _post_the_form(browser: requests.Session, url: str, page: str) -> str:
+    """Submit the page's login form as a browser would; return the site's URL."""
+    action = _FORM.search(page)
+    token = _CSRF.search(page)
+    assert action, page
+    assert token, page
+    start = browser.post(
+        requests.compat.urljoin(url, action.group(1) or url),  # none: this page
+        data={"csrfmiddlewaretoken": token.group(1)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert start.status_code == 302, start.text
+    return str(start.headers["Location"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", POST_EXAMPLES)
+def test_django_stack_example_logs_a_user_in(name):
+    port = free_port()
+    command = [sys.executable, str(POST_EXAMPLES[name]), "--fake", "--port", str(port)]
+    with running(command, env=python_env()) as cmd:
+        cmd.stdout.wait_for(r"fake site: http://127\.0\.0\.1:\d+")
+        app = cmd.stdout.wait_for(r"app: (http://127\.0\.0\.1:\d+)/").group(1)
+        browser = requests.Session()
+        wait_until_serving(app + "/")
+        home = browser.get(app + "/", timeout=10)
+        assert "Log in with Cash Social Network" in home.text
+        page_url, page = app + "/", home.text
+        if name == "allauth":  # the link opens allauth's confirmation form
+            link = re.search(r'<a id="login" href="([^"]+)"', home.text)
+            assert link, home.text
+            page_url = app + link.group(1)
+            page = browser.get(page_url, timeout=10).text
+        at_site = ScriptedBrowser()
+        try:
+            callback = at_site.log_in(
+                _post_the_form(browser, page_url, page),
+                username="alice",
+                password="wonderland",
+            )
+        finally:
+            at_site.close()
+        assert callback is not None
+        assert callback.startswith(app)
+        done = browser.get(callback, timeout=10)  # follows the redirect home
+        assert "Hello, Alice Liddell!" in done.text
+    assert "Traceback" not in cmd.stderr.text
+
+
+@pytest.mark.parametrize("name", POST_EXAMPLES)
+def test_django_stack_example_without_its_settings_says_what_is_missing(name):
+    with running([sys.executable, str(POST_EXAMPLES[name])], env=python_env()) as cmd:
+        assert cmd.wait() != 0
+    for setting in SETTINGS:
+        assert setting in cmd.stderr.text
+    assert "Traceback" not in cmd.stderr.text
