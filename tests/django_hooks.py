@@ -73,6 +73,23 @@ def me(request: HttpRequest) -> JsonResponse:
     )
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """Both stacks' login entry points, as a site's templates write them:
+    allauth's template tag, social-app-django's POST form."""
+    from django.template import engines
+
+    page = engines["django"].from_string(
+        "{% load socialaccount %}"
+        '<a id="allauth-login" href="{% provider_login_url \'cashsocial\' %}">'
+        "Log in with Cash Social Network (allauth)</a>"
+        "<form method=\"post\" action=\"{% url 'social:begin' 'cashsocial' %}\">"
+        "{% csrf_token %}"
+        '<button id="social-login">Log in with Cash Social Network (social)'
+        "</button></form>"
+    )
+    return HttpResponse(page.render({}, request))
+
+
 def csrf(request: HttpRequest) -> HttpResponse:
     """A CSRF token (and its cookie) for the test browser's POSTs."""
     return HttpResponse(get_token(request))

@@ -74,6 +74,7 @@ def django_stacks_server():
     DjangoURLs.urlpatterns = [
         path("accounts/", include("allauth.urls")),
         path("social/", include("social_django.urls", namespace="social")),
+        path("", django_hooks.home),
         path("me", django_hooks.me),
         path("csrf", django_hooks.csrf),
         path("logout", django_hooks.logout),
