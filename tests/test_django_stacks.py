@@ -254,11 +254,11 @@ def test_social_login_start_is_post_only(site: FakeSite, make_stack):
 
 @pytest.mark.parametrize("stack", ["allauth"])
 def test_allauth_signals_and_connecting_an_account(site: FakeSite, make_stack):
+    app = make_stack()  # Django is set up from here on
     from allauth.socialaccount.signals import pre_social_login, social_account_added
 
     from authlib_cashsocial.testing import ScriptedBrowser
 
-    app = make_stack()
     seen: list[tuple[str, str]] = []
 
     def on_login(sender: object, request: object, sociallogin: object, **kw: object):
@@ -339,3 +339,29 @@ def test_unknown_option_is_refused(site: FakeSite):
     assert failure.value.option == "base_ulr"
     first = login_for("1", "s", {"base_url": site.base_url})
     assert login_for("1", "s", {"base_url": site.base_url}) is first
+
+
+@pytest.mark.parametrize("stack", ["social"])
+def test_social_launch_bridges_start_no_login(site: FakeSite, make_stack):
+    """social-app-django's GET launch bridges (with their Fetch Metadata
+    checks) are for OpenID Connect issuers: enabled, they still start no
+    login for this backend, from another site or not."""
+    app = make_stack()
+    from django.conf import settings
+    from social_django.models import Nonce
+
+    settings.SOCIAL_AUTH_ENABLE_LAUNCH_BRIDGES = ["app_launch", "idp_launch"]
+    try:
+        for bridge in ("app-launch", "idp-launch"):
+            for fetch_site in ("cross-site", "same-origin"):
+                resp = app.browser.get(
+                    f"{app.base_url}/social/{bridge}/cashsocial/",
+                    headers={"Sec-Fetch-Site": fetch_site},
+                    allow_redirects=False,
+                    timeout=10,
+                )
+                assert resp.status_code == 400, (bridge, fetch_site)
+    finally:
+        del settings.SOCIAL_AUTH_ENABLE_LAUNCH_BRIDGES
+    assert not Nonce.objects.exists()
+    assert app.exchanges() == 0

@@ -29,6 +29,7 @@ from django.urls import reverse
 
 from .._claims import RAW_CLAIM, normalize_userinfo
 from .._stack_login import PendingRecord, StackLogin, login_for
+from ..errors import CashSocialError
 
 __all__ = ["PENDING_KEY", "STATE_ID", "CashSocialAccount", "CashSocialProvider"]
 
@@ -48,7 +49,7 @@ class CashSocialAccount(ProviderAccount):  # type: ignore[misc]
         try:
             base_url = provider.stack_login().settings.endpoints
             return dict(normalize_userinfo(self.account.extra_data, base_url=base_url))
-        except Exception:
+        except CashSocialError:  # a row without user_id, an app's bad settings
             return {}
 
     def get_profile_url(self) -> str | None:
