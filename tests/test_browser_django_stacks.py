@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from authlib_cashsocial.testing.pytest_plugin import FakeSite
 
@@ -36,10 +37,14 @@ def test_login_in_chromium(site: FakeSite, make_stack, stack: str, tmp_path: Pat
         if stack == "allauth":  # allauth's confirmation form: POST with CSRF
             assert app.exchanges() == 0
             click(driver, "form[method=post] button")
-        assert "Sign in" in driver.title  # at the site
-        sign_in(driver, "alice", "wonderland")
+        sign_in(driver, "alice", "wonderland")  # waits for the site's form
+        assert driver.current_url.startswith(site.base_url)
         click(driver, "#approve")
-        me = json.loads(text_of(driver, "body"))
+        # Back on the project, at LOGIN_REDIRECT_URL (then read that page).
+        WebDriverWait(driver, 10).until(
+            lambda d: d.current_url.startswith(app.base_url + "/me")
+        )
+        me = json.loads(driver.find_element(By.TAG_NAME, "body").text)
         assert me["username"] == "alice"
         assert me[stack]["uid"] == "101"
         assert app.exchanges() == 1
