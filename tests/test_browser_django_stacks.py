@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from authlib_cashsocial.testing.pytest_plugin import FakeSite
+from authlib_cashsocial.testing import FakeSite
 
 from .browser import chromium, click, sign_in, text_of
 from .conftest import system_program
