@@ -125,7 +125,9 @@ class _AppBase:
         client_kwargs["dialect"] = dialect
         # Authlib builds a new HTTP session for every call; they all draw on
         # this one pool, so a warm login opens no new connection.
-        self.connections = self.connections_class.for_client_kwargs(client_kwargs)
+        self.connections = self.connections_class.for_client_kwargs(
+            client_kwargs, pool_size=settings.pool_size
+        )
         client_kwargs["connections"] = self.connections
         super().__init__(  # type: ignore[call-arg]
             framework,
@@ -252,12 +254,20 @@ class CashSocialAppMixin(_AppBase):
         pending = self.pending.consume(
             session, callback_state=state_from_callback(callback)
         )
-        try:
-            token: dict[str, Any] = self.fetch_access_token(code=auth_key, **params)  # type: ignore[attr-defined]
-        except AuthKeyRejectedError:
-            self.pending.restore(session, pending)
-            raise
-        token["userinfo"] = self.userinfo(token=token)
+        # One per-call client (Authlib's factory) for both requests: the
+        # user info needs the token just fetched, nothing else differs.
+        metadata = self.load_server_metadata()  # type: ignore[attr-defined]
+        with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
+            try:
+                token: dict[str, Any] = client.fetch_token(
+                    self.access_token_url,  # type: ignore[attr-defined]
+                    code=auth_key,
+                    **params,
+                )
+            except AuthKeyRejectedError:
+                self.pending.restore(session, pending)
+                raise
+            token["userinfo"] = client.userinfo()
         return token, pending
 
     def userinfo(self, token: dict[str, Any] | None = None, **kwargs: Any) -> UserInfo:
@@ -302,14 +312,18 @@ class AsyncCashSocialAppMixin(_AppBase):
         pending = await self.pending.aconsume(
             session, callback_state=state_from_callback(callback)
         )
-        try:
-            token: dict[str, Any] = await self.fetch_access_token(  # type: ignore[attr-defined]
-                code=auth_key, **params
-            )
-        except AuthKeyRejectedError:
-            await self.pending.arestore(session, pending)
-            raise
-        token["userinfo"] = await self.userinfo(token=token)
+        metadata = await self.load_server_metadata()  # type: ignore[attr-defined]
+        async with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
+            try:
+                token: dict[str, Any] = await client.fetch_token(
+                    self.access_token_url,  # type: ignore[attr-defined]
+                    code=auth_key,
+                    **params,
+                )
+            except AuthKeyRejectedError:
+                await self.pending.arestore(session, pending)
+                raise
+            token["userinfo"] = await client.userinfo()
         return token, pending
 
     async def userinfo(

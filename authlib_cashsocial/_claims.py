@@ -99,6 +99,16 @@ def _web_url(value: str | None) -> str | None:
 def _picture(row: Mapping[str, Any], endpoints: Endpoints) -> str | None:
     uploaded = _text(row, "user_picture")
     shown = _text(row, "profile_picture")
+    if (
+        uploaded is not None
+        and shown is not None
+        and shown.startswith(endpoints.uploads_url)
+        and not _is_absolute(uploaded)
+        and shown.endswith(uploaded.lstrip("/"))
+    ):
+        # 3.13+: profile_picture is the upload under the site's (checked)
+        # uploads base, so it is an absolute http(s) URL with a host.
+        return shown
     if shown is not None and not _is_absolute(shown):
         shown = None
     if uploaded is None:

@@ -4,8 +4,10 @@ async twins apart; so do we)."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import secrets
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,13 +72,56 @@ def _accepted_keywords(cls: type[_ClientBase]) -> frozenset[str]:
     return accepted
 
 
+@functools.lru_cache(maxsize=8)
+def _token_request_accepted(session_params: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(
+        ({"headers", *session_params} - _NEVER_FORWARDED) | _IGNORED_BY_SITE
+    )
+
+
+# Clients built with the same options share one dialect: its settings are
+# validated once, and what it learns of the server is remembered by all.
+_DIALECTS: dict[tuple[Any, ...], SngineDialect] = {}
+_DIALECTS_KEPT = 64
+_DIALECTS_LOCK = threading.Lock()
+
+
+def _dialect_for(
+    client_id: Any, client_secret: Any, options: dict[str, Any]
+) -> SngineDialect:
+    """The dialect for these options: a kept one, or a new one (kept when
+    every value is a plain str, number, bool or None)."""
+    values = {"client_id": client_id, "client_secret": client_secret, **options}
+    plain = all(type(v) in _PLAIN for v in values.values())
+    # The type is part of the key: 1, 1.0 and True are equal dict keys.
+    key = tuple(sorted((k, type(v).__name__, v) for k, v in values.items()))
+    dialect = _DIALECTS.get(key) if plain else None
+    if dialect is None:
+        dialect = SngineDialect(
+            Settings.from_options(
+                client_id=client_id, client_secret=client_secret, **options
+            )
+        )
+        if plain:
+            with _DIALECTS_LOCK:
+                if len(_DIALECTS) >= _DIALECTS_KEPT:
+                    _DIALECTS.clear()
+                _DIALECTS[key] = dialect
+    return dialect
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def token_request_keywords(
     kwargs: dict[str, Any], session_params: Iterable[str], *, where: str
 ) -> dict[str, Any]:
     """``kwargs`` for Authlib's ``fetch_token`` if each is a request option
     it forwards to the HTTP library (``headers``, ``timeout``, ...); anything
     else would land in the token request's body, so it is refused."""
-    accepted = ({"headers", *session_params} - _NEVER_FORWARDED) | _IGNORED_BY_SITE
+    if not kwargs:
+        return {}
+    accepted = _token_request_accepted(tuple(session_params))
     reject_unknown(kwargs, accepted, where=where)
     return {k: v for k, v in kwargs.items() if k not in _IGNORED_BY_SITE}
 
@@ -113,11 +158,7 @@ class _ClientBase:
         dialect = kwargs.pop("dialect", None)
         options = {name: kwargs.pop(name) for name in CLIENT_OPTIONS if name in kwargs}
         if not isinstance(dialect, SngineDialect):
-            dialect = SngineDialect(
-                Settings.from_options(
-                    client_id=client_id, client_secret=client_secret, **options
-                )
-            )
+            dialect = _dialect_for(client_id, client_secret, options)
         reject_unknown(kwargs, self.accepted_keywords(), where=type(self).__name__)
         # The dialect decides how the exchange is sent and where tokens go.
         for name in ("token_endpoint_auth_method", "token_placement"):

@@ -55,10 +55,11 @@ AUTH_METHOD_NAME = "cashsocial_app_secret"
 def _auth_key_from_token_request(uri: str, body: str | bytes | None) -> str:
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
-    pairs = parse_qsl(body or "") + parse_qsl(urlsplit(uri).query)
-    for name, value in pairs:
-        if name in ("code", AUTH_KEY_PARAM):
-            return validate_auth_key(value)
+    # The body first (where Authlib puts the code); the query only without it.
+    for source in (body or "", urlsplit(uri).query if "?" in uri else ""):
+        for name, value in parse_qsl(source):
+            if name in ("code", AUTH_KEY_PARAM):
+                return validate_auth_key(value)
     return validate_auth_key(None)
 
 

@@ -111,6 +111,16 @@ OPTIONS: tuple[Option, ...] = (
         "bounded memory.",
     ),
     Option(
+        "pool_size",
+        100,
+        "Keep-alive connections to the site that a client's pool, or a "
+        "registered app's shared pool, keeps open at most (urllib3's "
+        "``pool_maxsize``; httpx2's ``max_keepalive_connections``, with "
+        "``max_connections`` at least as large). Sized for a burst of 100 "
+        "concurrent logins: each then opens at most one new connection. "
+        "``limits=`` in ``client_kwargs`` (httpx2) wins over it.",
+    ),
+    Option(
         "uploads_url",
         None,
         "Where the site keeps uploads, for sites that serve them from a CDN; "
@@ -146,7 +156,10 @@ def reject_unknown(
     """Raise :class:`~authlib_cashsocial.errors.ConfigurationError` for the
     first name in ``given`` that is not ``accepted``, with a did-you-mean:
     a typo must never fall back to a default (and so to the real site)."""
-    for name in sorted(set(given) - set(accepted)):
+    if not given:
+        return
+    known = accepted if isinstance(accepted, (set, frozenset)) else set(accepted)
+    for name in sorted(given.keys() - known):
         candidates = sorted({*accepted, *suggest})
         close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -316,6 +329,7 @@ class Settings:
     login_timeout: int
     timeout: float
     max_response_size: int
+    pool_size: int = 100
 
     def describe(self) -> str:
         """What a repr may show of these settings (never the secret)."""
@@ -345,6 +359,7 @@ class Settings:
         _check_number(values, "token_lifetime", unit="seconds", whole=True)
         _check_number(values, "login_timeout", unit="seconds", whole=True)
         _check_number(values, "max_response_size", unit="bytes", whole=True)
+        _check_number(values, "pool_size", unit="connections", whole=True)
         if not isinstance(values["allow_insecure"], bool):
             raise ConfigurationError(
                 f"allow_insecure must be True or False, not "
@@ -364,6 +379,7 @@ class Settings:
             login_timeout=values["login_timeout"],
             timeout=values["timeout"],
             max_response_size=values["max_response_size"],
+            pool_size=values["pool_size"],
         )
 
     def authlib_keywords(self) -> dict[str, str]:

@@ -20,10 +20,10 @@ whole call, and a bounded, decoded body.
 from __future__ import annotations
 
 import contextvars
+import functools
 import time
 import zlib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
 
 from .errors import ConfigurationError, ProviderRedirectError, UnexpectedResponseError
@@ -51,17 +51,23 @@ class DeadlineExceeded(TimeoutError):
     """The call's deadline passed before a network operation could start."""
 
 
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
+class deadline:
     """Bound everything inside to ``seconds`` from now (an enclosing
-    deadline that ends sooner wins)."""
-    end = time.monotonic() + seconds
-    outer = _DEADLINE.get()
-    token = _DEADLINE.set(end if outer is None else min(end, outer))
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+    deadline that ends sooner wins). A context manager (a class, not a
+    generator: it runs on every request)."""
+
+    __slots__ = ("_seconds", "_token")
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+
+    def __enter__(self) -> None:
+        end = time.monotonic() + self._seconds
+        outer = _DEADLINE.get()
+        self._token = _DEADLINE.set(end if outer is None else min(end, outer))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _DEADLINE.reset(self._token)
 
 
 def time_left(timeout: float | None) -> float | None:
@@ -99,12 +105,23 @@ def origin(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+@functools.lru_cache(maxsize=64)
+def _site_origin(base_url: str) -> str:
+    # base_url is configuration, never a secret: safe to keep.
+    return origin(base_url)
+
+
 def check_destination(url: str, base_url: str) -> None:
     """Refuse, before anything is sent, a request whose origin is not the
     site's: this client's credentials belong to that site only."""
-    if origin(url) != origin(base_url):
+    site = _site_origin(base_url)
+    # A URL that starts with the site's origin and then "/" has exactly that
+    # origin (the authority ends at the first "/"): no parsing needed.
+    if url.startswith(site) and url[len(site) : len(site) + 1] == "/":
+        return
+    if origin(url) != site:
         raise ConfigurationError(
-            f"This client sends requests only to its site, {origin(base_url)}; "
+            f"This client sends requests only to its site, {site}; "
             f"refused a request to {origin(url)}. Use another client for other "
             "sites, or fix base_url.",
             option="base_url",

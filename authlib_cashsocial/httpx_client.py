@@ -16,7 +16,12 @@ from ._client import AsyncClientMixin, ClientMixin
 from ._httpx_transport import DEADLINE_OPTIONS, DeadlineTransport
 from ._transport import ACCEPT_ENCODING, BodyReader, check_destination, redirect_error
 
-__all__ = ["AsyncCashSocialClient", "CashSocialClient", "SharedAsyncConnections"]
+__all__ = [
+    "AsyncCashSocialClient",
+    "CashSocialClient",
+    "SharedAsyncConnections",
+    "pool_limits",
+]
 
 #: What httpx2.Client takes, which Authlib's clients pass on to it.
 HTTPX_CLIENT_KWARGS = (
@@ -44,6 +49,28 @@ HTTPX_CLIENT_KWARGS = (
 TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
 # Headers that described the body as it travelled, not the decoded one.
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length"})
+
+
+def pool_limits(pool_size: int) -> httpx2.Limits:
+    """httpx2's pool limits for the ``pool_size`` option: that many
+    keep-alive connections, and at least httpx2's usual 100 at once."""
+    return httpx2.Limits(
+        max_connections=max(100, pool_size),
+        max_keepalive_connections=pool_size,
+        keepalive_expiry=5.0,
+    )
+
+
+def _pool_size(kwargs: dict[str, Any]) -> int:
+    """The ``pool_size`` a client is being built with (checked later, with
+    the other options; an unusable value means the default here)."""
+    dialect = kwargs.get("dialect")
+    if dialect is not None and hasattr(dialect, "settings"):
+        return int(dialect.settings.pool_size)
+    size = kwargs.get("pool_size", 100)
+    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        return size
+    return 100
 
 
 def _prepared(request: httpx2.Request, base_url: str) -> None:
@@ -115,12 +142,15 @@ class SharedAsyncConnections:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_client_kwargs(cls, client_kwargs: dict[str, Any]) -> SharedAsyncConnections:
+    def for_client_kwargs(
+        cls, client_kwargs: dict[str, Any], *, pool_size: int = 100
+    ) -> SharedAsyncConnections:
         """A pool built with the user's ``verify``, ``proxy``, ``limits``...,
-        which httpx2 would otherwise ignore once a transport is given."""
-        return cls(
-            **{k: client_kwargs[k] for k in TRANSPORT_OPTIONS if k in client_kwargs}
-        )
+        which httpx2 would otherwise ignore once a transport is given;
+        without ``limits``, ``pool_size`` keep-alive connections."""
+        options = {k: client_kwargs[k] for k in TRANSPORT_OPTIONS if k in client_kwargs}
+        options.setdefault("limits", pool_limits(pool_size))
+        return cls(**options)
 
     def transport(self) -> httpx2.AsyncBaseTransport:
         """The running loop's shared transport, wrapped to stay open."""
@@ -172,6 +202,7 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
             # Deadline-bound connections; with a transport or proxy of your
             # own, the deadline bounds reading the body only.
             options = {k: kwargs.pop(k) for k in DEADLINE_OPTIONS if k in kwargs}
+            options.setdefault("limits", pool_limits(_pool_size(kwargs)))
             kwargs["transport"] = DeadlineTransport(**options)
         super().__init__(client_id, client_secret, **kwargs)
 
@@ -227,6 +258,8 @@ class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignor
             kwargs["transport"] = connections.transport()
             for option in TRANSPORT_OPTIONS:  # already in the shared transport
                 kwargs.pop(option, None)
+        elif not {"transport", "mounts", "limits"} & kwargs.keys():
+            kwargs["limits"] = pool_limits(_pool_size(kwargs))
         super().__init__(client_id, client_secret, **kwargs)
 
     async def send(

@@ -44,14 +44,18 @@ class SharedConnections:
         connections.close()
     """
 
-    def __init__(self, *, pool_maxsize: int = 10) -> None:
+    def __init__(self, *, pool_maxsize: int = 100) -> None:
         self.adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_maxsize)
 
     @classmethod
-    def for_client_kwargs(cls, client_kwargs: dict[str, Any]) -> SharedConnections:
+    def for_client_kwargs(
+        cls, client_kwargs: dict[str, Any], *, pool_size: int = 100
+    ) -> SharedConnections:
+        """The pool of a registered app, ``pool_size`` connections to the site
+        kept alive at most."""
         # proxies, verify, cert... are session settings in requests: they keep
         # working over a shared adapter.
-        return cls()
+        return cls(pool_maxsize=pool_size)
 
     def close(self) -> None:
         self.adapter.close()
@@ -91,7 +95,11 @@ class CashSocialSession(ClientMixin, OAuth2Session):  # type: ignore[misc]
         connections: SharedConnections | None = kwargs.pop("connections", None)
         super().__init__(client_id, client_secret, **kwargs)
         self._shared = connections
-        adapter = connections.adapter if connections else DeadlineAdapter()
+        adapter = (
+            connections.adapter
+            if connections
+            else DeadlineAdapter(pool_maxsize=self.dialect.settings.pool_size)
+        )
         for prefix in _PREFIXES:
             self.mount(prefix, adapter)
 

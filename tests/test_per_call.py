@@ -1,0 +1,113 @@
+"""What the per-call path keeps from one call to the next (issue #13): the
+checks still run on every request, only their fixed inputs are kept."""
+
+from __future__ import annotations
+
+import pytest
+
+import authlib_cashsocial
+from authlib_cashsocial import ConfigurationError
+from authlib_cashsocial._transport import check_destination
+
+SITE = "https://site.example"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://site.example/api/authorize",
+        "https://SITE.example/api/authorize",  # parsed: the host's case differs
+        "https://site.example:443/api/authorize",  # parsed: the default port
+        "https://site.example",
+    ],
+)
+def test_a_request_to_the_sites_origin_passes(url):
+    check_destination(url, SITE)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://site.example.evil.example/api/authorize",
+        "https://site.example@evil.example/api/authorize",
+        "https://site.example:8443/api/authorize",
+        "http://site.example/api/authorize",
+        "https://site.example.:443/api",
+        "https://evil.example/https://site.example/api",
+    ],
+)
+def test_a_lookalike_of_the_sites_origin_is_refused(url):
+    with pytest.raises(ConfigurationError) as failure:
+        check_destination(url, SITE)
+    assert failure.value.option == "base_url"
+
+
+def test_clients_with_the_same_options_share_one_dialect():
+    first = authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE)
+    again = authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE)
+    other = authlib_cashsocial.CashSocialSession(
+        "42", "s3cret", base_url=SITE, token_method="get"
+    )
+    assert first.dialect is again.dialect  # validated once, learns for both
+    assert other.dialect is not first.dialect
+    assert other.dialect.http_method == "GET"
+    # 1 and 1.0 are equal keys, not the same option value.
+    whole = authlib_cashsocial.CashSocialSession("42", "s3cret", timeout=1)
+    real = authlib_cashsocial.CashSocialSession("42", "s3cret", timeout=1.0)
+    assert whole.dialect is not real.dialect
+    for client in (first, again, other, whole, real):
+        client.close()
+
+
+def test_an_unhashable_option_is_still_checked():
+    with pytest.raises(ConfigurationError) as failure:
+        authlib_cashsocial.CashSocialSession("42", "s3cret", timeout=[10])
+    assert failure.value.option == "timeout"
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "10", True])
+def test_pool_size_must_be_a_positive_whole_number(value):
+    with pytest.raises(ConfigurationError) as failure:
+        authlib_cashsocial.CashSocialSession("42", "s3cret", pool_size=value)
+    assert failure.value.option == "pool_size"
+
+
+def test_pool_size_sizes_every_clients_pool():
+    from authlib_cashsocial.httpx_client import (
+        AsyncCashSocialClient,
+        CashSocialClient,
+        SharedAsyncConnections,
+    )
+    from authlib_cashsocial.requests_client import SharedConnections
+
+    session = authlib_cashsocial.CashSocialSession("42", "s3cret", pool_size=7)
+    assert session.get_adapter(SITE)._pool_maxsize == 7
+    session.close()
+    default = authlib_cashsocial.CashSocialSession("42", "s3cret")
+    assert default.get_adapter(SITE)._pool_maxsize == 100
+    default.close()
+    with CashSocialClient("42", "s3cret", pool_size=7) as client:
+        pool = client._transport._pool
+        assert pool._max_keepalive_connections == 7
+        assert pool._max_connections == 100
+    shared = SharedConnections.for_client_kwargs({}, pool_size=9)
+    assert shared.adapter._pool_maxsize == 9
+    shared.close()
+    limits = SharedAsyncConnections.for_client_kwargs({}, pool_size=9)._options
+    assert limits["limits"].max_keepalive_connections == 9
+    own = SharedAsyncConnections.for_client_kwargs({"limits": "own"}, pool_size=9)
+    assert own._options["limits"] == "own"  # the user's limits win
+    client = AsyncCashSocialClient("42", "s3cret", pool_size=5)
+    assert client._transport._pool._max_keepalive_connections == 5
+
+
+@pytest.mark.parametrize("framework", ["flask", "starlette"])
+def test_a_registered_app_sizes_its_shared_pool(site, make_app):
+    app = make_app(pool_size=12)
+    connections = app.oauth.cashsocial.connections
+    if hasattr(connections, "adapter"):
+        assert connections.adapter._pool_maxsize == 12
+    else:
+        assert connections._options["limits"].max_keepalive_connections == 12
+    app.login()
+    assert app.me()["sub"] == "101"
