@@ -1,11 +1,13 @@
 """The fake site over HTTPS (trustme certificates, cheroot with keep-alive) in
 a process of its own, so that the benchmarked clients do not share its CPU
-time with it. It counts, per User-Agent, the client ports its API calls came
-from: new TCP connections per login, as the site sees them."""
+time with it. It counts, per User-Agent, the connections it accepted that
+carried API calls: each accepted connection gets a serial number of its own
+(client ports are reused, so counting ports would undercount)."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
 import time
@@ -26,7 +28,7 @@ class CountingSite:
     def __init__(self, fake: FakeSngine) -> None:
         self.fake = fake
         self.delay = 0.0
-        self.ports: dict[str, set[str]] = defaultdict(set)
+        self.connections: dict[str, set[int]] = defaultdict(set)
         self.calls: dict[str, int] = defaultdict(int)
         self.lock = threading.Lock()
 
@@ -36,8 +38,8 @@ class CountingSite:
             with self.lock:
                 body = json.dumps(
                     {
-                        agent: {"connections": len(ports), "calls": self.calls[agent]}
-                        for agent, ports in self.ports.items()
+                        agent: {"connections": len(serials), "calls": self.calls[agent]}
+                        for agent, serials in self.connections.items()
                     }
                 ).encode()
             start_response(
@@ -55,11 +57,37 @@ class CountingSite:
         if path in ("/api/authorize", "/api/get_user_info"):
             agent = environ.get("HTTP_USER_AGENT", "?")
             with self.lock:
-                self.ports[agent].add(str(environ.get("REMOTE_PORT")))
+                self.connections[agent].add(environ[CONNECTION_KEY])
                 self.calls[agent] += 1
             if self.delay:
                 time.sleep(self.delay)
         return self.fake(environ, start_response)
+
+
+CONNECTION_KEY = "bench.connection"
+_SERIALS = itertools.count(1)
+_SERIALS_LOCK = threading.Lock()
+
+
+def _counting_gateway() -> type:
+    from cheroot.wsgi import Gateway_10
+
+    class CountingGateway(Gateway_10):  # type: ignore[misc]
+        """cheroot's WSGI gateway, adding the serial number of the accepted
+        connection that carried the request to its environ."""
+
+        def get_environ(self) -> dict[str, Any]:
+            env: dict[str, Any] = super().get_environ()
+            conn = self.req.conn
+            serial = getattr(conn, "_bench_serial", None)
+            if serial is None:
+                with _SERIALS_LOCK:
+                    serial = next(_SERIALS)
+                conn._bench_serial = serial
+            env[CONNECTION_KEY] = serial
+            return env
+
+    return CountingGateway
 
 
 def serve(conn: Connection, cert_pem: str, key_pem: str, redirect_url: str) -> None:
@@ -86,6 +114,10 @@ def serve(conn: Connection, cert_pem: str, key_pem: str, redirect_url: str) -> N
     server = wsgi.Server(
         ("127.0.0.1", 0), CountingSite(fake), numthreads=160, request_queue_size=256
     )
+    # cheroot keeps only 10 idle keep-alive connections by default and closes
+    # the rest, which would make a burst open new ones whatever the client.
+    server.keep_alive_conn_limit = 1000
+    server.gateway = _counting_gateway()
     server.ssl_adapter = BuiltinSSLAdapter(cert_pem, key_pem)
     server.prepare()
     conn.send(
