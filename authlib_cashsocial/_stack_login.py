@@ -78,7 +78,7 @@ class StackLogin:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.dialect = SngineDialect(settings)
-        self.connections = SharedConnections()
+        self.connections = SharedConnections(pool_maxsize=settings.pool_size)
 
     def exchange(self, auth_key: str) -> tuple[dict[str, Any], UserInfo]:
         """Exchange ``auth_key`` and fetch the user info at once (the token
