@@ -364,8 +364,14 @@ def run_callback(
     redirect: Callable[[str], Any],
 ) -> Any:
     """The callback route of a sync route helper: finish the login, then the
-    user's handler, or the error handler; ``None`` from the login handler
-    means "go to the pending login's ``next`` path"."""
+    user's handlers.
+
+    ``handle_login(request, token, userinfo)`` runs after a successful login;
+    if it returns ``None`` the user goes to the ``next`` path given to the
+    login route (same site only), else to ``/``; anything else is the
+    answer. ``handle_error(request, error)`` gets any
+    :class:`~authlib_cashsocial.errors.CashSocialError` and gives the
+    answer."""
     try:
         token, pending = remote.finish_login(session, query_string)
     except CashSocialError as error:

@@ -95,13 +95,9 @@ def urlpatterns(
     callback_path: str = "auth/",
     name: str = "cashsocial",
 ) -> list[URLPattern]:
-    """A login view and the callback view, for ``include()`` in a URLconf.
-
-    ``handle_login(request, token, userinfo)`` runs after a successful login;
-    if it returns ``None`` the user goes to the ``next`` path given to the
-    login view (same site only), else to ``/``. ``handle_error(request,
-    error)`` gets any :class:`~authlib_cashsocial.errors.CashSocialError`; by
-    default a short 400 page.
+    """A login view and the callback view, for ``include()`` in a URLconf;
+    the handlers work as :func:`~authlib_cashsocial._app.run_callback` says;
+    ``handle_error`` defaults to a short 400 page.
 
     Example::
 

@@ -90,13 +90,9 @@ def create_blueprint(
     name: str = "cashsocial",
     url_prefix: str | None = None,
 ) -> Blueprint:
-    """A blueprint with a login route and the callback route.
-
-    ``handle_login(request, token, userinfo)`` runs after a successful login;
-    if it returns ``None`` the user goes to the ``next`` path given to the
-    login route (same site only), else to ``/``. ``handle_error(request,
-    error)`` gets any :class:`~authlib_cashsocial.errors.CashSocialError`; by
-    default a short 400 page.
+    """A blueprint with a login route and the callback route; the handlers
+    work as :func:`~authlib_cashsocial._app.run_callback` says (``request`` is
+    Flask's); ``handle_error`` defaults to a short 400 page.
 
     Example::
 

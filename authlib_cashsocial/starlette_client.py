@@ -104,14 +104,9 @@ def create_routes(
     name: str = "cashsocial",
 ) -> list[Route]:
     """A login route and the callback route, for ``Starlette(routes=...)`` or
-    FastAPI's ``app.router.routes``.
-
-    ``handle_login(request, token, userinfo)`` (sync or async) runs after a
-    successful login; if it returns ``None`` the user goes to the ``next``
-    path given to the login route (same site only), else to ``/``.
-    ``handle_error(request, error)`` gets any
-    :class:`~authlib_cashsocial.errors.CashSocialError`; by default a short
-    400 page.
+    FastAPI's ``app.router.routes``; the handlers (sync or async) work as
+    :func:`~authlib_cashsocial._app.run_callback` says; ``handle_error``
+    defaults to a short 400 page.
 
     Example::
 
