@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -74,6 +75,25 @@ def sign_in(driver: WebDriver, username: str, password: str) -> None:
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     click(driver, "#signin")
+
+
+def title_is(driver: WebDriver, title: str) -> bool:
+    """Wait (up to 10 s) for the page titled ``title``: a click starts a
+    navigation, and the old page may still be there when the click returns."""
+    try:
+        WebDriverWait(driver, 10).until(lambda d: d.title == title)
+    except TimeoutException:
+        return False
+    return True
+
+
+def url_starts(driver: WebDriver, prefix: str) -> bool:
+    """Wait (up to 10 s) for the browser to be at a URL under ``prefix``."""
+    try:
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.startswith(prefix))
+    except TimeoutException:
+        return False
+    return True
 
 
 def text_of(driver: WebDriver, css: str) -> str:
