@@ -129,7 +129,15 @@ def log_in(site: FakeSite, driver: Driver, user: str = "alice") -> str:
 def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Every record from every logger, at DEBUG."""
     caplog.set_level(logging.DEBUG)
-    for name in ("urllib3", "httpx2", "httpcore2", "authlib", "waitress"):
+    for name in (
+        "urllib3",
+        "httpx2",
+        "httpcore2",
+        "httpx",
+        "httpcore",
+        "authlib",
+        "waitress",
+    ):
         logging.getLogger(name).setLevel(logging.DEBUG)
     return caplog
 
