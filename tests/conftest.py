@@ -73,6 +73,9 @@ class Driver:
     def close(self) -> None:
         if self._loop is not None:
             self._loop.run_until_complete(self.client.aclose())
+            # As asyncio.run() does: async generators a failed read left
+            # suspended (httpx 0.24's streams) close on this loop, not later.
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
         else:
             self.client.close()

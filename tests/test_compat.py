@@ -65,6 +65,7 @@ def test_a_login_reads_that_librarys_responses(site: FakeSite, kind: str):
     finally:
         run(client.aclose() if loop is not None else client.close())
         if loop is not None:
+            loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
 
