@@ -21,7 +21,7 @@ from authlib_cashsocial import CashSocialSession
 from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
 from authlib_cashsocial.testing import FakeSite
 
-from .apps import BUILDERS, FRAMEWORKS
+from .apps import BUILDERS, FRAMEWORKS, installed_stacks
 from .django_stacks import STACKS, RunningStack, configure_stack, django_stacks_server
 
 # Property tests (marked "fuzz"): a few hundred examples in make test,
@@ -220,6 +220,8 @@ def make_stack(site: FakeSite, stack: str) -> Iterator[Callable[..., RunningStac
     """Build the Django project for this test's stack (django-allauth or
     python-social-auth) against the fake site; ``options`` are the
     package's options (``timeout``, ``login_timeout``, ...)."""
+    if stack not in installed_stacks():  # Python 3.10, older Django
+        pytest.skip(f"the {stack} extra is not installed here")
     stack_exit = ExitStack()
 
     def build(**options: Any) -> RunningStack:
