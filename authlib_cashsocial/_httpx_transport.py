@@ -14,9 +14,7 @@ import ssl
 from collections.abc import Iterable
 from typing import Any
 
-import httpcore2
-import httpx2
-
+from ._httpx import httpcore2, httpx2
 from ._transport import DeadlineExceeded, time_left
 
 __all__ = ["DEADLINE_OPTIONS", "DeadlineTransport"]

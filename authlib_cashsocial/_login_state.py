@@ -104,6 +104,17 @@ class PendingLogins:
         # Authlib's FrameworkIntegration keys its state data this way.
         return f"_state_{self.framework.name}_{state}"
 
+    def _mark(self, session: Session, state: str) -> None:
+        """With an atomic cache, :meth:`consume` takes the pending login only
+        from a session that holds its marker. Authlib 1.6.6 and later write
+        that marker themselves when they keep state in a cache; older releases
+        keep it in the cache alone, so it is written here, in the same shape
+        (Authlib's session clean-up reads its ``exp``)."""
+        if self._atomic_store() is not None:
+            session.setdefault(
+                self._cache_key(state), {"exp": time.time() + self.framework.expires_in}
+            )
+
     @staticmethod
     def _cached_data(raw: object) -> object:
         try:
@@ -133,8 +144,10 @@ class PendingLogins:
         old = session.get(self.pointer_key)
         if isinstance(old, str) and old:
             self.framework.clear_state_data(session, old)
+            session.pop(self._cache_key(old), None)  # a marker _mark wrote
         state, data = self._new(next_url)
         self.framework.set_state_data(session, state, data)
+        self._mark(session, state)
         session[self.pointer_key] = state
         return state
 
@@ -175,6 +188,7 @@ class PendingLogins:
             return
         state, data = restorable
         self.framework.set_state_data(session, state, data)
+        self._mark(session, state)
         session[self.pointer_key] = state
 
     # ------------------------------------------------------------ async
@@ -184,8 +198,10 @@ class PendingLogins:
         old = session.get(self.pointer_key)
         if isinstance(old, str) and old:
             await self.framework.clear_state_data(session, old)
+            session.pop(self._cache_key(old), None)  # a marker _mark wrote
         state, data = self._new(next_url)
         await self.framework.set_state_data(session, state, data)
+        self._mark(session, state)
         session[self.pointer_key] = state
         return state
 
@@ -211,4 +227,5 @@ class PendingLogins:
             return
         state, data = restorable
         await self.framework.set_state_data(session, state, data)
+        self._mark(session, state)
         session[self.pointer_key] = state

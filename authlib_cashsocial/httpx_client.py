@@ -9,10 +9,10 @@ import threading
 import weakref
 from typing import Any
 
-import httpx2
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 
 from ._client import AsyncClientMixin, ClientMixin
+from ._httpx import httpx2
 from ._httpx_transport import DEADLINE_OPTIONS, DeadlineTransport
 from ._transport import ACCEPT_ENCODING, BodyReader, check_destination, redirect_error
 

@@ -134,6 +134,10 @@ class CashSocialSession(ClientMixin, OAuth2Session):  # type: ignore[misc]
             )
             for chunk in response.raw.stream(CHUNK_SIZE, decode_content=False):
                 reader.feed(chunk)
+            if response.raw.length_remaining:  # urllib3 1.26 lets it pass silently
+                raise urllib3.exceptions.ProtocolError(
+                    "body shorter than Content-Length"
+                )
             body = reader.body()
         finally:
             response.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import shutil
 import socket
 import tempfile
@@ -22,6 +23,19 @@ import authlib_cashsocial
 from authlib_cashsocial import CashSocialError
 
 FRAMEWORKS = ("flask", "starlette", "django")
+#: The Django login stacks, by the module each one needs. Their extras need
+#: Python 3.11+ and newer Django releases than the ``django`` extra's lower
+#: bound, so an environment may have either, both or neither.
+STACK_MODULES = {"allauth": "allauth", "social": "social_django"}
+
+
+def installed_stacks() -> tuple[str, ...]:
+    """The Django login stacks installed here."""
+    return tuple(
+        stack
+        for stack, module in STACK_MODULES.items()
+        if importlib.util.find_spec(module) is not None
+    )
 
 
 @contextmanager
@@ -251,13 +265,15 @@ class DjangoURLs:
 def _configure_django() -> None:
     """One Django configuration per process (Django allows no other): the
     Authlib test app, the django-allauth provider and the social-auth
-    backend side by side, on signed-cookie sessions (so the pending-login
-    checks are tested where a replay can carry an old copy of the session)
-    and a throw-away SQLite database migrated once."""
+    backend (those installed) side by side, on signed-cookie sessions (so the
+    pending-login checks are tested where a replay can carry an old copy of
+    the session) and a throw-away SQLite database migrated once."""
     from django.conf import settings
 
     if settings.configured:
         return
+    allauth = "allauth" in installed_stacks()
+    social = "social" in installed_stacks()
     database = Path(tempfile.mkdtemp(prefix="cashsocial-django-")) / "db.sqlite3"
     atexit.register(shutil.rmtree, database.parent, ignore_errors=True)
     settings.configure(
@@ -270,8 +286,12 @@ def _configure_django() -> None:
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
-            "allauth.account.middleware.AccountMiddleware",
-            "tests.django_hooks.RecordingSocialAuthExceptionMiddleware",
+            *(["allauth.account.middleware.AccountMiddleware"] if allauth else []),
+            *(
+                ["tests.django_hooks.RecordingSocialAuthExceptionMiddleware"]
+                if social
+                else []
+            ),
         ],
         INSTALLED_APPS=[
             "django.contrib.contenttypes",
@@ -279,16 +299,26 @@ def _configure_django() -> None:
             "django.contrib.sessions",
             "django.contrib.messages",
             "django.contrib.sites",
-            "allauth",
-            "allauth.account",
-            "allauth.socialaccount",
-            "authlib_cashsocial.allauth",
-            "social_django",
+            *(
+                [
+                    "allauth",
+                    "allauth.account",
+                    "allauth.socialaccount",
+                    "authlib_cashsocial.allauth",
+                ]
+                if allauth
+                else []
+            ),
+            *(["social_django"] if social else []),
         ],
         AUTHENTICATION_BACKENDS=[
             "django.contrib.auth.backends.ModelBackend",
-            "allauth.account.auth_backends.AuthenticationBackend",
-            "authlib_cashsocial.social.CashSocialAuth",
+            *(
+                ["allauth.account.auth_backends.AuthenticationBackend"]
+                if allauth
+                else []
+            ),
+            *(["authlib_cashsocial.social.CashSocialAuth"] if social else []),
         ],
         TEMPLATES=[
             {

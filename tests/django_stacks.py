@@ -15,7 +15,7 @@ import requests
 
 from authlib_cashsocial.testing import FakeSite
 
-from .apps import DjangoURLs, _configure_django, serve_wsgi
+from .apps import DjangoURLs, _configure_django, installed_stacks, serve_wsgi
 
 STACKS = ("allauth", "social")
 LOGIN_PATHS = {
@@ -36,12 +36,14 @@ def configure_stack(stack: str, site: FakeSite, **options: Any) -> None:
     _configure_django()
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from social_django.models import Nonce
 
     # Each test starts with no user and no pending nonce (accounts and
     # e-mail addresses go with their users).
     get_user_model().objects.all().delete()
-    Nonce.objects.all().delete()
+    if "social" in installed_stacks():
+        from social_django.models import Nonce
+
+        Nonce.objects.all().delete()
 
     if stack == "allauth":
         settings.SOCIALACCOUNT_PROVIDERS = {
@@ -71,9 +73,14 @@ def django_stacks_server():
 
     from . import django_hooks
 
+    stacks = installed_stacks()
     DjangoURLs.urlpatterns = [
-        path("accounts/", include("allauth.urls")),
-        path("social/", include("social_django.urls", namespace="social")),
+        *([path("accounts/", include("allauth.urls"))] if "allauth" in stacks else []),
+        *(
+            [path("social/", include("social_django.urls", namespace="social"))]
+            if "social" in stacks
+            else []
+        ),
         path("", django_hooks.home),
         path("me", django_hooks.me),
         path("csrf", django_hooks.csrf),

@@ -18,6 +18,7 @@ import requests
 
 from authlib_cashsocial.testing import FakeSite, ScriptedBrowser
 
+from .apps import installed_stacks
 from .processes import free_port, python_env, running, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,6 +252,8 @@ def _post_the_form(browser: requests.Session, url: str, page: str) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", POST_EXAMPLES)
 def test_django_stack_example_logs_a_user_in(name):
+    if name not in installed_stacks():  # Python 3.10, older Django
+        pytest.skip(f"the {name} extra is not installed here")
     port = free_port()
     command = [sys.executable, str(POST_EXAMPLES[name]), "--fake", "--port", str(port)]
     with running(command, env=python_env()) as cmd:
@@ -284,6 +287,8 @@ def test_django_stack_example_logs_a_user_in(name):
 
 @pytest.mark.parametrize("name", POST_EXAMPLES)
 def test_django_stack_example_without_its_settings_says_what_is_missing(name):
+    if name not in installed_stacks():
+        pytest.skip(f"the {name} extra is not installed here")
     with running([sys.executable, str(POST_EXAMPLES[name])], env=python_env()) as cmd:
         assert cmd.wait() != 0
     for setting in SETTINGS:

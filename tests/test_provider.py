@@ -128,8 +128,8 @@ def test_importing_the_package_needs_authlib_and_requests_alone():
 
     code = (
         "import sys, authlib_cashsocial\n"
-        "heavy = {'flask', 'starlette', 'django', 'httpx2', 'werkzeug', 'waitress',"
-        " 'allauth', 'social_core', 'social_django'}\n"
+        "heavy = {'flask', 'starlette', 'django', 'httpx2', 'httpx', 'werkzeug',"
+        " 'waitress', 'allauth', 'social_core', 'social_django'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
     )
     done = subprocess.run(
