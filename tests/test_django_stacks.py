@@ -9,6 +9,7 @@ import pytest
 from authlib_cashsocial import CashSocialError
 from authlib_cashsocial.testing import FakeSite
 
+from . import test_login_csrf as login_csrf
 from .django_stacks import RunningStack, recorded_errors
 
 
@@ -68,21 +69,8 @@ def test_the_raw_row_and_claims_are_kept(site: FakeSite, make_stack, stack: str)
 
 
 def attackers_callback(app: RunningStack) -> str:
-    """bob signs in at the site in his own browser and stops before the
-    callback: a valid, unused auth_key of his."""
-    from authlib_cashsocial.testing import ScriptedBrowser
-
-    attacker = ScriptedBrowser()
-    try:
-        callback = attacker.log_in(
-            f"{app.site.base_url}/api/oauth?app_id={app.site.app.app_id}",
-            username="bob",
-            password="builder",
-        )
-    finally:
-        attacker.close()
-    assert callback is not None
-    return callback
+    """bob's own valid, unused auth_key (he stopped before the callback)."""
+    return login_csrf.attackers_callback(app.site)
 
 
 def last_error(stack: str) -> str:
