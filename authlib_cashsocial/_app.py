@@ -1,9 +1,13 @@
 """What the Flask, Starlette and Django app classes share.
 
 Each framework module composes Authlib's own app class with one of these
-mixins and adds only the code that reads its request and builds its
-responses; the route helpers' callback body is written here once
-(:func:`run_callback`, and :func:`arun_callback` for Starlette).
+mixins and adds only the code that reads its request (``read_request``) and
+builds its answers (``redirect_response``, ``page_response``). Everything
+else is written here once: starting a login or answering the confirmation
+page (:meth:`CashSocialAppMixin.login_response`), finishing it
+(:meth:`CashSocialAppMixin.callback_token`) and the route helpers' callback
+(:meth:`CashSocialAppMixin.callback_response`); Starlette's are the
+coroutines of :class:`AsyncCashSocialAppMixin`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import html
 import inspect
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from authlib.oidc.core import UserInfo
@@ -40,9 +44,10 @@ __all__ = [
     "FETCH_SITE_HEADER",
     "AsyncCashSocialAppMixin",
     "CashSocialAppMixin",
-    "arun_callback",
+    "ErrorHandler",
+    "Incoming",
+    "LoginHandler",
     "error_page",
-    "run_callback",
     "safe_next_url",
 ]
 
@@ -89,8 +94,30 @@ def safe_next_url(value: object, default: str = "/") -> str:
     return value
 
 
+class Incoming(NamedTuple):
+    """What the app classes read from a framework's request."""
+
+    #: The framework's session (a mapping).
+    session: Session
+    #: The raw query string, without ``?``.
+    query_string: str
+    #: The ``Sec-Fetch-Site`` header, ``None`` when absent.
+    fetch_site: str | None
+    #: This request's path and query on this site, for the confirmation link.
+    here: str
+
+
+#: ``handle_login(request, token, userinfo)`` of a route helper.
+LoginHandler = Callable[[Any, dict[str, Any], dict[str, Any]], Any]
+#: ``handle_error(request, error)`` of a route helper.
+ErrorHandler = Callable[[Any, CashSocialError], Any]
+
+_HTML = "text/html; charset=utf-8"
+
+
 class _AppBase:
-    """Configuration shared by the sync and async app classes."""
+    """Configuration shared by the sync and async app classes, and the part
+    each framework module supplies."""
 
     #: How the framework's config names an option, for error messages.
     config_key_hint = "{NAME}_{OPTION}"
@@ -206,6 +233,32 @@ class _AppBase:
             where="authorize_access_token()",
         )
 
+    # The framework module's part.
+
+    def read_request(self, request: Any) -> Incoming:
+        """The session, query string, Fetch Metadata and own URL of the
+        framework's ``request``."""
+        raise NotImplementedError
+
+    def redirect_response(self, url: str) -> Any:
+        """The framework's 302 answer to ``url``."""
+        raise NotImplementedError
+
+    def page_response(self, page: str, status: int, headers: dict[str, str]) -> Any:
+        """The framework's answer with an HTML ``page`` (``headers`` carry
+        its ``Content-Type``)."""
+        raise NotImplementedError
+
+    # Built on that part.
+
+    def _confirmation_response(self, incoming: Incoming) -> Any:
+        page, headers = self.confirmation(incoming.here)
+        return self.page_response(page, 200, {"Content-Type": _HTML, **headers})
+
+    def error_response(self, request: Any, error: CashSocialError) -> Any:
+        """The route helpers' default ``handle_error``: a short 400 page."""
+        return self.page_response(error_page(error), 400, {"Content-Type": _HTML})
+
 
 class CashSocialAppMixin(_AppBase):
     """Sngine behaviour for Authlib's synchronous app classes (Flask, Django),
@@ -270,6 +323,53 @@ class CashSocialAppMixin(_AppBase):
             token["userinfo"] = client.userinfo()
         return token, pending
 
+    def login_response(self, request: Any, *, next_url: str | None = None) -> Any:
+        """``authorize_redirect``: record a pending login and redirect to the
+        site, or answer the confirmation page when another site asked for
+        this start."""
+        incoming = self.read_request(request)
+        try:
+            url = self.begin_login(
+                incoming.session, fetch_site=incoming.fetch_site, next_url=next_url
+            )
+        except CrossSiteLoginError:
+            return self._confirmation_response(incoming)
+        return self.redirect_response(url)
+
+    def callback_token(self, request: Any, **kwargs: Any) -> dict[str, Any]:
+        """``authorize_access_token``: :meth:`finish_login` for ``request``."""
+        incoming = self.read_request(request)
+        token, _pending = self.finish_login(
+            incoming.session, incoming.query_string, **kwargs
+        )
+        return token
+
+    def callback_response(
+        self,
+        request: Any,
+        *,
+        handle_login: LoginHandler,
+        handle_error: ErrorHandler | None = None,
+    ) -> Any:
+        """The route helpers' callback: finish the login, then the user's
+        handlers.
+
+        ``handle_login(request, token, userinfo)`` runs after a successful
+        login; if it returns ``None`` the user goes to the ``next`` path
+        given to the login route (same site only), else to ``/``; anything
+        else is the answer. ``handle_error(request, error)`` gets any
+        :class:`~authlib_cashsocial.errors.CashSocialError` and gives the
+        answer (default: ``error_response``, a short 400 page)."""
+        incoming = self.read_request(request)
+        try:
+            token, pending = self.finish_login(incoming.session, incoming.query_string)
+        except CashSocialError as error:
+            return (handle_error or self.error_response)(request, error)
+        response = handle_login(request, token, token["userinfo"])
+        if response is None:
+            return self.redirect_response(safe_next_url(pending.get("next")))
+        return response
+
     def userinfo(self, token: dict[str, Any] | None = None, **kwargs: Any) -> UserInfo:
         """The user's normalized claims; ``token`` defaults to Authlib's
         requested token, as for any provider."""
@@ -326,6 +426,47 @@ class AsyncCashSocialAppMixin(_AppBase):
             token["userinfo"] = await client.userinfo()
         return token, pending
 
+    async def login_response(self, request: Any, *, next_url: str | None = None) -> Any:
+        """:meth:`CashSocialAppMixin.login_response`, as a coroutine."""
+        incoming = self.read_request(request)
+        try:
+            url = await self.begin_login(
+                incoming.session, fetch_site=incoming.fetch_site, next_url=next_url
+            )
+        except CrossSiteLoginError:
+            return self._confirmation_response(incoming)
+        return self.redirect_response(url)
+
+    async def callback_token(self, request: Any, **kwargs: Any) -> dict[str, Any]:
+        """:meth:`CashSocialAppMixin.callback_token`, as a coroutine."""
+        incoming = self.read_request(request)
+        token, _pending = await self.finish_login(
+            incoming.session, incoming.query_string, **kwargs
+        )
+        return token
+
+    async def callback_response(
+        self,
+        request: Any,
+        *,
+        handle_login: LoginHandler,
+        handle_error: ErrorHandler | None = None,
+    ) -> Any:
+        """:meth:`CashSocialAppMixin.callback_response`, as a coroutine; the
+        handlers may be coroutines."""
+        incoming = self.read_request(request)
+        try:
+            token, pending = await self.finish_login(
+                incoming.session, incoming.query_string
+            )
+        except CashSocialError as error:
+            on_error = handle_error or self.error_response
+            return await _maybe_await(on_error(request, error))
+        response = await _maybe_await(handle_login(request, token, token["userinfo"]))
+        if response is None:
+            return self.redirect_response(safe_next_url(pending.get("next")))
+        return response
+
     async def userinfo(
         self, token: dict[str, Any] | None = None, **kwargs: Any
     ) -> UserInfo:
@@ -347,61 +488,5 @@ def error_page(error: CashSocialError) -> str:
     )
 
 
-#: ``handle_login(request, token, userinfo)`` of a route helper.
-LoginHandler = Callable[[Any, dict[str, Any], dict[str, Any]], Any]
-#: ``handle_error(request, error)`` of a route helper.
-ErrorHandler = Callable[[Any, CashSocialError], Any]
-
-
-def run_callback(
-    remote: CashSocialAppMixin,
-    request: Any,
-    session: Session,
-    query_string: str,
-    *,
-    handle_login: LoginHandler,
-    handle_error: ErrorHandler,
-    redirect: Callable[[str], Any],
-) -> Any:
-    """The callback route of a sync route helper: finish the login, then the
-    user's handlers.
-
-    ``handle_login(request, token, userinfo)`` runs after a successful login;
-    if it returns ``None`` the user goes to the ``next`` path given to the
-    login route (same site only), else to ``/``; anything else is the
-    answer. ``handle_error(request, error)`` gets any
-    :class:`~authlib_cashsocial.errors.CashSocialError` and gives the
-    answer."""
-    try:
-        token, pending = remote.finish_login(session, query_string)
-    except CashSocialError as error:
-        return handle_error(request, error)
-    response = handle_login(request, token, token["userinfo"])
-    if response is None:
-        return redirect(safe_next_url(pending.get("next")))
-    return response
-
-
 async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
-
-
-async def arun_callback(
-    remote: AsyncCashSocialAppMixin,
-    request: Any,
-    session: Session,
-    query_string: str,
-    *,
-    handle_login: LoginHandler,
-    handle_error: ErrorHandler,
-    redirect: Callable[[str], Any],
-) -> Any:
-    """:func:`run_callback` for Starlette; the handlers may be coroutines."""
-    try:
-        token, pending = await remote.finish_login(session, query_string)
-    except CashSocialError as error:
-        return await _maybe_await(handle_error(request, error))
-    response = await _maybe_await(handle_login(request, token, token["userinfo"]))
-    if response is None:
-        return redirect(safe_next_url(pending.get("next")))
-    return response

@@ -30,7 +30,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path
 
 from . import _app
-from .errors import CashSocialError, CrossSiteLoginError
 
 __all__ = ["DjangoCashSocialApp", "urlpatterns"]
 
@@ -58,16 +57,8 @@ class DjangoCashSocialApp(_app.CashSocialAppMixin, DjangoOAuth2App):  # type: ig
         returns to the App Redirect URL registered with the app. A start
         that another site asked for (Fetch Metadata) gets a page with a link
         that starts it from this site instead (see *Security*)."""
-        try:
-            url = self.begin_login(
-                request.session,
-                fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
-                next_url=next,
-            )
-        except CrossSiteLoginError:
-            page, headers = self.confirmation(request.get_full_path())
-            return HttpResponse(page, content_type="text/html", headers=headers)
-        return HttpResponseRedirect(url)
+        response: HttpResponse = self.login_response(request, next_url=next)
+        return response
 
     def authorize_access_token(
         self, request: HttpRequest, **kwargs: Any
@@ -76,14 +67,23 @@ class DjangoCashSocialApp(_app.CashSocialAppMixin, DjangoOAuth2App):  # type: ig
         ``auth_key`` and return the token with ``userinfo`` already fetched.
         ``kwargs`` are request options for the exchange (``headers``,
         ``timeout``, ...); anything else is refused."""
-        token, _pending = self.finish_login(
-            request.session, request.META.get("QUERY_STRING", ""), **kwargs
+        return self.callback_token(request, **kwargs)
+
+    def read_request(self, request: HttpRequest) -> _app.Incoming:
+        return _app.Incoming(
+            session=request.session,
+            query_string=request.META.get("QUERY_STRING", ""),
+            fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+            here=request.get_full_path(),
         )
-        return token
 
+    def redirect_response(self, url: str) -> HttpResponse:
+        return HttpResponseRedirect(url)
 
-def _default_error(_request: HttpRequest, error: CashSocialError) -> HttpResponse:
-    return HttpResponse(_app.error_page(error), status=400, content_type="text/html")
+    def page_response(
+        self, page: str, status: int, headers: dict[str, str]
+    ) -> HttpResponse:
+        return HttpResponse(page, status=status, headers=headers)
 
 
 def urlpatterns(
@@ -96,8 +96,9 @@ def urlpatterns(
     name: str = "cashsocial",
 ) -> list[URLPattern]:
     """A login view and the callback view, for ``include()`` in a URLconf;
-    the handlers work as :func:`~authlib_cashsocial._app.run_callback` says;
-    ``handle_error`` defaults to a short 400 page.
+    the handlers work as
+    :meth:`~authlib_cashsocial._app.CashSocialAppMixin.callback_response`
+    says; ``handle_error`` defaults to a short 400 page.
 
     Example::
 
@@ -105,20 +106,13 @@ def urlpatterns(
             authlib_cashsocial.django_client.urlpatterns(
                 oauth.cashsocial, handle_login=on_login)))]
     """
-    on_error = handle_error or _default_error
 
     def login(request: HttpRequest) -> HttpResponse:
         return remote.authorize_redirect(request, next=request.GET.get("next"))
 
     def callback(request: HttpRequest) -> HttpResponse:
-        response: HttpResponse = _app.run_callback(
-            remote,
-            request,
-            request.session,
-            request.META.get("QUERY_STRING", ""),
-            handle_login=handle_login,
-            handle_error=on_error,
-            redirect=HttpResponseRedirect,
+        response: HttpResponse = remote.callback_response(
+            request, handle_login=handle_login, handle_error=handle_error
         )
         return response
 

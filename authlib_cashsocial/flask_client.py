@@ -24,11 +24,10 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.flask_client import FlaskOAuth2App
-from flask import Blueprint, redirect, request, session
+from flask import Blueprint, Request, redirect, request, session
 from werkzeug.wrappers import Response
 
 from . import _app
-from .errors import CashSocialError, CrossSiteLoginError
 
 __all__ = ["FlaskCashSocialApp", "create_blueprint"]
 
@@ -51,33 +50,33 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
         ``next`` is a path on this site to remember for after the login.
         A start that another site asked for (Fetch Metadata) gets a page with
         a link that starts it from this site instead (see *Security*)."""
-        try:
-            url = self.begin_login(
-                session,
-                fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
-                next_url=next,
-            )
-        except CrossSiteLoginError:
-            query = request.query_string.decode("latin-1")
-            here = request.script_root + request.path + (f"?{query}" if query else "")
-            page, headers = self.confirmation(here)
-            return Response(page, headers=headers, mimetype="text/html")
-        return redirect(url)
+        response: Response = self.login_response(request, next_url=next)
+        return response
 
     def authorize_access_token(self, **kwargs: Any) -> dict[str, Any]:
         """Check and consume the pending login, exchange the callback's
         ``auth_key`` and return the token with ``userinfo`` already fetched.
         ``kwargs`` are request options for the exchange (``headers``,
         ``timeout``, ...); anything else is refused."""
-        token, _pending = self.finish_login(
-            session, request.query_string.decode("latin-1"), **kwargs
+        self.token = self.callback_token(request, **kwargs)
+        return self.token
+
+    def read_request(self, request: Request) -> _app.Incoming:
+        query = request.query_string.decode("latin-1")
+        return _app.Incoming(
+            session=session,
+            query_string=query,
+            fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+            here=request.script_root + request.path + (f"?{query}" if query else ""),
         )
-        self.token = token
-        return token
 
+    def redirect_response(self, url: str) -> Response:
+        return redirect(url)
 
-def _default_error(_request: Any, error: CashSocialError) -> Any:
-    return _app.error_page(error), 400, {"Content-Type": "text/html; charset=utf-8"}
+    def page_response(
+        self, page: str, status: int, headers: dict[str, str]
+    ) -> Response:
+        return Response(page, status=status, headers=headers)
 
 
 def create_blueprint(
@@ -90,9 +89,11 @@ def create_blueprint(
     name: str = "cashsocial",
     url_prefix: str | None = None,
 ) -> Blueprint:
-    """A blueprint with a login route and the callback route; the handlers
-    work as :func:`~authlib_cashsocial._app.run_callback` says (``request`` is
-    Flask's); ``handle_error`` defaults to a short 400 page.
+    """A blueprint with a login route (``endpoint="login"``) and the callback
+    route (``"callback"``); the handlers work as
+    :meth:`~authlib_cashsocial._app.CashSocialAppMixin.callback_response`
+    says (``request`` is Flask's); ``handle_error`` defaults to a short 400
+    page.
 
     Example::
 
@@ -102,23 +103,16 @@ def create_blueprint(
         blueprint = create_blueprint(oauth.cashsocial, handle_login=on_login)
         app.register_blueprint(blueprint)
     """
-    on_error = handle_error or _default_error
     blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
 
-    @blueprint.route(login_path, endpoint="login")
-    def login() -> Any:
+    def login() -> Response:
         return remote.authorize_redirect(next=request.args.get("next"))
 
-    @blueprint.route(callback_path, endpoint="callback")
     def callback() -> Any:
-        return _app.run_callback(
-            remote,
-            request,
-            session,
-            request.query_string.decode("latin-1"),
-            handle_login=handle_login,
-            handle_error=on_error,
-            redirect=redirect,
+        return remote.callback_response(
+            request, handle_login=handle_login, handle_error=handle_error
         )
 
+    blueprint.add_url_rule(login_path, "login", login)
+    blueprint.add_url_rule(callback_path, "callback", callback)
     return blueprint

@@ -69,54 +69,58 @@ _NO_PENDING_LOGIN = (
 )
 
 
+# Our error families in social-core's: (ours, theirs, their code, the stage),
+# first match wins; the last row catches every other CashSocialError.
+_SOCIAL_FAMILIES: tuple[
+    tuple[type[CashSocialError] | tuple[type[CashSocialError], ...], type, str, str],
+    ...,
+] = (
+    (MissingAuthKeyError, AuthInputError, "missing_parameter", "callback"),
+    (MalformedAuthKeyError, AuthInputError, "invalid_parameter", "callback"),
+    (
+        (PendingLoginError, CallbackError),
+        AuthSessionError,
+        "session_context_missing",
+        "callback",
+    ),
+    (
+        AuthKeyRejectedError,
+        AuthCredentialError,
+        "authorization_code_rejected",
+        "token_exchange",
+    ),
+    (
+        ClientCredentialsError,
+        AuthConfigurationError,
+        "invalid_setting",
+        "token_exchange",
+    ),
+    (AccessTokenInvalidError, AuthCredentialError, "credential_rejected", "user_info"),
+    (ProviderTimeoutError, AuthProviderError, "timeout", "callback"),
+    (ProviderUnavailableError, AuthProviderError, "unavailable", "callback"),
+    (UnexpectedResponseError, AuthResponseError, "malformed_response", "callback"),
+    (ProviderError, AuthProviderError, "unavailable", "callback"),
+    (CashSocialError, AuthConfigurationError, "invalid_setting", "callback"),
+)
+
+
 def social_error(backend: Any, error: CashSocialError) -> SocialAuthBaseException:
     """The social-core exception for one of ours: the family decides the
     error page's status in social-app-django."""
-    kwargs: dict[str, Any] = {
-        "context": {"cashsocial_error": error.error},
-        "stage": "callback",
-    }
-    detail = error.description or ""
-    mapped: SocialAuthBaseException
-    if isinstance(error, MissingAuthKeyError):
-        mapped = AuthInputError(
-            backend, detail, code="missing_parameter", parameter="auth_key", **kwargs
-        )
-    elif isinstance(error, MalformedAuthKeyError):
-        mapped = AuthInputError(
-            backend, detail, code="invalid_parameter", parameter="auth_key", **kwargs
-        )
-    elif isinstance(error, (PendingLoginError, CallbackError)):
-        mapped = AuthSessionError(
-            backend, detail, code="session_context_missing", **kwargs
-        )
-    elif isinstance(error, AuthKeyRejectedError):
-        kwargs["stage"] = "token_exchange"
-        mapped = AuthCredentialError(
-            backend, detail, code="authorization_code_rejected", **kwargs
-        )
-    elif isinstance(error, ClientCredentialsError):
-        kwargs["stage"] = "token_exchange"
-        mapped = AuthConfigurationError(
-            backend, detail, code="invalid_setting", **kwargs
-        )
-    elif isinstance(error, AccessTokenInvalidError):
-        kwargs["stage"] = "user_info"
-        mapped = AuthCredentialError(
-            backend, detail, code="credential_rejected", **kwargs
-        )
-    elif isinstance(error, ProviderTimeoutError):
-        mapped = AuthProviderError(backend, detail, code="timeout", **kwargs)
-    elif isinstance(error, ProviderUnavailableError):
-        mapped = AuthProviderError(backend, detail, code="unavailable", **kwargs)
-    elif isinstance(error, UnexpectedResponseError):
-        mapped = AuthResponseError(backend, detail, code="malformed_response", **kwargs)
-    elif isinstance(error, ProviderError):
-        mapped = AuthProviderError(backend, detail, code="unavailable", **kwargs)
-    else:
-        mapped = AuthConfigurationError(
-            backend, detail, code="invalid_setting", **kwargs
-        )
+    _ours, theirs, code, stage = next(
+        row for row in _SOCIAL_FAMILIES if isinstance(error, row[0])
+    )
+    extra: dict[str, Any] = (
+        {"parameter": "auth_key"} if theirs is AuthInputError else {}
+    )
+    mapped: SocialAuthBaseException = theirs(
+        backend,
+        error.description or "",
+        code=code,
+        stage=stage,
+        context={"cashsocial_error": error.error},
+        **extra,
+    )
     return mapped
 
 

@@ -29,7 +29,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from . import _app
-from .errors import CashSocialError, CrossSiteLoginError
 from .httpx_client import AsyncCashSocialClient, SharedAsyncConnections
 
 __all__ = ["StarletteCashSocialApp", "create_routes"]
@@ -60,18 +59,8 @@ class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App): 
         returns to the App Redirect URL registered with the app. A start
         that another site asked for (Fetch Metadata) gets a page with a link
         that starts it from this site instead (see *Security*)."""
-        try:
-            url = await self.begin_login(
-                request.session,
-                fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
-                next_url=next,
-            )
-        except CrossSiteLoginError:
-            query = request.url.query
-            here = request.url.path + (f"?{query}" if query else "")
-            page, headers = self.confirmation(here)
-            return HTMLResponse(page, headers=headers)
-        return RedirectResponse(url, status_code=302)
+        response: Response = await self.login_response(request, next_url=next)
+        return response
 
     async def authorize_access_token(
         self, request: Request, **kwargs: Any
@@ -80,18 +69,24 @@ class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App): 
         ``auth_key`` and return the token with ``userinfo`` already fetched.
         ``kwargs`` are request options for the exchange (``headers``,
         ``timeout``, ...); anything else is refused."""
-        token, _pending = await self.finish_login(
-            request.session, request.url.query, **kwargs
+        return await self.callback_token(request, **kwargs)
+
+    def read_request(self, request: Request) -> _app.Incoming:
+        query = request.url.query
+        return _app.Incoming(
+            session=request.session,
+            query_string=query,
+            fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+            here=request.url.path + (f"?{query}" if query else ""),
         )
-        return token
 
+    def redirect_response(self, url: str) -> Response:
+        return RedirectResponse(url, status_code=302)
 
-def _default_error(_request: Request, error: CashSocialError) -> Response:
-    return HTMLResponse(_app.error_page(error), status_code=400)
-
-
-def _redirect(url: str) -> Response:
-    return RedirectResponse(url, status_code=302)
+    def page_response(
+        self, page: str, status: int, headers: dict[str, str]
+    ) -> Response:
+        return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def create_routes(
@@ -105,8 +100,8 @@ def create_routes(
 ) -> list[Route]:
     """A login route and the callback route, for ``Starlette(routes=...)`` or
     FastAPI's ``app.router.routes``; the handlers (sync or async) work as
-    :func:`~authlib_cashsocial._app.run_callback` says; ``handle_error``
-    defaults to a short 400 page.
+    :meth:`~authlib_cashsocial._app.CashSocialAppMixin.callback_response`
+    says; ``handle_error`` defaults to a short 400 page.
 
     Example::
 
@@ -116,7 +111,6 @@ def create_routes(
         app = Starlette(routes=create_routes(oauth.cashsocial, handle_login=on_login),
                         middleware=[Middleware(SessionMiddleware, secret_key=KEY)])
     """
-    on_error = handle_error or _default_error
 
     async def login(request: Request) -> Response:
         return await remote.authorize_redirect(
@@ -124,14 +118,8 @@ def create_routes(
         )
 
     async def callback(request: Request) -> Response:
-        response: Response = await _app.arun_callback(
-            remote,
-            request,
-            request.session,
-            request.url.query,
-            handle_login=handle_login,
-            handle_error=on_error,
-            redirect=_redirect,
+        response: Response = await remote.callback_response(
+            request, handle_login=handle_login, handle_error=handle_error
         )
         return response
 
