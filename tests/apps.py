@@ -21,6 +21,7 @@ from waitress.server import create_server
 
 import authlib_cashsocial
 from authlib_cashsocial import CashSocialError
+from authlib_cashsocial.testing import FakeSite
 
 FRAMEWORKS = ("flask", "starlette", "django")
 #: The Django login stacks, by the module each one needs. Their extras need
@@ -435,3 +436,11 @@ def django_app(
 
 
 BUILDERS = {"flask": flask_app, "starlette": starlette_app, "django": django_app}
+
+
+def approve_at_site(site: FakeSite, login_url: str, user: str = "alice") -> str:
+    """Sign in and approve at the site as ``user``; return the callback URL."""
+    password = site.users[user].password
+    callback = site.browser.log_in(login_url, username=user, password=password)
+    assert callback is not None
+    return callback

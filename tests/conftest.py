@@ -21,7 +21,7 @@ from authlib_cashsocial import CashSocialSession
 from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
 from authlib_cashsocial.testing import FakeSite
 
-from .apps import BUILDERS, FRAMEWORKS, installed_stacks
+from .apps import BUILDERS, FRAMEWORKS, approve_at_site, installed_stacks
 from .django_stacks import STACKS, RunningStack, configure_stack, django_stacks_server
 
 # Property tests (marked "fuzz"): a few hundred examples in make test,
@@ -120,12 +120,7 @@ def make_driver(site: FakeSite, client_kind: str) -> Iterator[Callable[..., Driv
 
 def log_in(site: FakeSite, driver: Driver, user: str = "alice") -> str:
     """Click through the fake site as ``user`` and return the callback URL."""
-    password = site.users[user].password
-    callback = site.browser.log_in(
-        driver.authorization_url(), username=user, password=password
-    )
-    assert callback is not None
-    return callback
+    return approve_at_site(site, driver.authorization_url(), user)
 
 
 @pytest.fixture
@@ -161,11 +156,7 @@ class RunningApp:
         return resp.headers["Location"]
 
     def at_site(self, login_url: str, user: str = "alice") -> str:
-        """Sign in and approve at the site; return the callback URL."""
-        password = self.site.users[user].password
-        callback = self.site.browser.log_in(login_url, username=user, password=password)
-        assert callback is not None
-        return callback
+        return approve_at_site(self.site, login_url, user)
 
     def callback(self, url: str) -> requests.Response:
         return self.browser.get(url, allow_redirects=False, timeout=10)

@@ -15,7 +15,13 @@ import requests
 
 from authlib_cashsocial.testing import FakeSite
 
-from .apps import DjangoURLs, _configure_django, installed_stacks, serve_wsgi
+from .apps import (
+    DjangoURLs,
+    _configure_django,
+    approve_at_site,
+    installed_stacks,
+    serve_wsgi,
+)
 
 STACKS = ("allauth", "social")
 LOGIN_PATHS = {
@@ -143,10 +149,7 @@ class RunningStack:
         return resp.headers["Location"]
 
     def at_site(self, login_url: str, user: str = "alice") -> str:
-        password = self.site.users[user].password
-        callback = self.site.browser.log_in(login_url, username=user, password=password)
-        assert callback is not None
-        return callback
+        return approve_at_site(self.site, login_url, user)
 
     def callback(self, url: str, **kwargs: Any) -> requests.Response:
         return self.browser.get(url, allow_redirects=False, timeout=10, **kwargs)

@@ -6,15 +6,13 @@ the next login works, and no secret reaches a log record or the page."""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import pytest
 
 from authlib_cashsocial import ClientCredentialsError
 from authlib_cashsocial.testing import FakeSite
 
 from .django_stacks import recorded_errors
-from .test_fault_matrix import CASES, TIMEOUT, _assert_clean
+from .test_fault_matrix import CASES, TIMEOUT, _assert_clean, callback_under_fault
 
 # social-app-django's statuses for the families social.social_error maps to.
 SOCIAL_STATUS = {
@@ -36,12 +34,7 @@ def test_fault_django_stack(
 ):
     case = CASES[name]
     app = make_stack(timeout=TIMEOUT)
-    callback = app.at_site(app.start())
-    site.fake.inject(case.path, case.fault)
-    tracemalloc.start()
-    resp = app.callback(callback)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    resp, peak = callback_under_fault(site, app, case)
     error = recorded_errors()[-1]
     if stack == "allauth":
         assert resp.status_code == 401, resp.text

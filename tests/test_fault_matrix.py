@@ -190,16 +190,26 @@ def test_fault_plain_client(site: FakeSite, all_logs, kind: str, name: str):
     _assert_clean(site, all_logs, _chain_text(failure.value), peak)
 
 
+def callback_under_fault(site: FakeSite, app: Any, case: Case) -> tuple[Any, int]:
+    """Log in at the site through ``app``, make the site answer the callback's
+    API call with the case's fault; return the app's answer to the callback
+    and the peak of memory traced meanwhile."""
+    callback = app.at_site(app.start())
+    site.fake.inject(case.path, case.fault)
+    tracemalloc.start()
+    try:
+        resp = app.callback(callback)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return resp, peak
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_fault_framework_app(site: FakeSite, make_app, all_logs, name: str):
     case = CASES[name]
     app = make_app(timeout=TIMEOUT)
-    callback = app.at_site(app.start())
-    site.fake.inject(case.path, case.fault)
-    tracemalloc.start()
-    resp = app.callback(callback)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    resp, peak = callback_under_fault(site, app, case)
     assert resp.status_code == 400, resp.text  # a typed error page, never a 500
     assert f"<code>{case.expected.error}</code>" in resp.text
     app.login()  # the app stayed up, and the next login works
