@@ -133,6 +133,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ignore=shutil.ignore_patterns(
             ".git",
             ".venv*",
+            ".nox",  # the matrix's venvs, and the pytest temporary directories in them
             "*.egg-info",
             "build",
             "dist",
