@@ -12,7 +12,8 @@ TRY_BIN := $(TRY_VENV)/bin
 PIP_QUIET := --quiet --disable-pip-version-check
 
 .PHONY: test demo fake-provider example-flask example-fastapi example-django \
-	lint types pytest docs install system-deps screenshot bench fuzz clean
+	lint types pytest docs install system-deps screenshot bench fuzz clean \
+	matrix matrix-corners
 
 test: lint types pytest docs
 
@@ -99,9 +100,21 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_login.py $(or $(BENCH_ARGS),--write docs/benchmark-results.inc)
 
+# The support matrix (noxfile.py, the Compatibility page): every row of the
+# support table, MATRIX_JOBS at a time, each row's output in .nox/logs; then
+# it rewrites docs/compatibility-results.inc. About an hour on 2 cores.
+MATRIX_JOBS ?= 2
+matrix: $(STAMP)
+	$(BIN)/nox -s matrix -- $(MATRIX_JOBS)
+
+# The two corners CI runs after make test: the oldest pins on Python 3.10,
+# the newest of everything on Python 3.13.
+matrix-corners: $(STAMP)
+	$(BIN)/nox -s oldest newest-3.13
+
 # The README's picture of the demo's profile page, taken by the browser test's helper.
 screenshot: $(STAMP) system-deps
 	$(BIN)/python -m tests.browser docs/_static/demo-profile.png
 
 clean:
-	rm -rf $(VENV) $(TRY_VENV) docs/_build .coverage .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TRY_VENV) .nox docs/_build .coverage .mypy_cache .ruff_cache
