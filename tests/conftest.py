@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,6 +30,14 @@ from .django_stacks import STACKS, RunningStack, configure_stack, django_stacks_
 settings.register_profile("default", max_examples=300, deadline=None)
 settings.register_profile("fuzz", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# The tests stop the programs they start with SIGINT, as a user's Ctrl-C
+# would. A non-interactive shell starts its background jobs with SIGINT
+# ignored, and an ignored signal stays ignored across exec: under such a job
+# no program started here would ever stop. Take the default back, for this
+# process and so for what it starts.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 CLIENT_KINDS = ("requests", "httpx", "httpx-async")
 

@@ -11,6 +11,7 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -291,6 +292,22 @@ def test_fake_provider_command_serves_until_interrupted():
             r"fake site GET /api/get_user_info\?access_token=\[REDACTED\]"
         )
         assert cmd.interrupt() == 0
+
+
+def test_the_tests_stop_their_programs_under_a_background_job():
+    """``make matrix &`` in a script: pytest and all it starts inherit an
+    ignored SIGINT, which the interrupt above would then not stop."""
+    ignore_sigint_then_run_pytest = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'pytest', *sys.argv[1:]])"
+    )
+    test = "tests/test_main.py::test_fake_provider_command_serves_until_interrupted"
+    result = subprocess.run(
+        [sys.executable, "-c", ignore_sigint_then_run_pytest, test, "-q"],
+        cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
 
 
 def test_readme_example_runs_as_written(site: FakeSite):
