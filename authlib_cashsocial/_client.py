@@ -308,10 +308,14 @@ class ClientMixin(_ClientBase):
         an access token: ``{"access_token", "token_type", "expires_in",
         "expires_at"}``."""
         params = self._exchange_params(url, auth_key, authorization_response, kwargs)
-        authlib_fetch_token = super().fetch_token  # type: ignore[misc]
         return self.dialect.token_exchange(
-            lambda method: authlib_fetch_token(method=method, **params)
+            lambda method: self._send_exchange(method, params)
         )
+
+    def _send_exchange(self, method: str, params: dict[str, Any]) -> Any:
+        """One exchange: Authlib's ``fetch_token``, with the dialect as the
+        client authentication method that writes Sngine's form."""
+        return super().fetch_token(method=method, **params)  # type: ignore[misc]
 
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims (see *Normalized claims*)."""

@@ -231,3 +231,22 @@ def test_a_session_whose_attributes_it_cannot_copy_is_built_by_requests():
     assert session_attributes_recipe(Newer()) is None
     template.adapters = {}
     assert session_attributes_recipe(template) is None
+
+
+def test_the_exchange_still_runs_the_sessions_compliance_hooks(site):
+    from .conftest import log_in
+
+    seen = []
+
+    def hook(response):
+        seen.append(response.json()["access_token"])
+        return response
+
+    with authlib_cashsocial.CashSocialSession(
+        site.app.app_id, site.app.app_secret, base_url=site.base_url
+    ) as session:
+        session.register_compliance_hook("access_token_response", hook)
+        callback = log_in(site, _Links(session))
+        token = session.fetch_token(authorization_response=callback)
+    assert seen == [token["access_token"]]
+    assert session.token["access_token"] == token["access_token"]
