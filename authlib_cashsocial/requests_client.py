@@ -71,6 +71,8 @@ class SharedConnections:
 
 
 _PLAIN_VALUES = (type(None), bool, int, float, str, bytes)
+# The copiers of plain values (the value itself, every time).
+_SAME: set[Callable[[], Any]] = set()
 _Copier = Callable[[], Any]
 
 
@@ -79,9 +81,16 @@ def _copier(value: Any) -> _Copier | None:
     ``requests.Session``'s ``value`` (and as unshared); None when this does
     not know how for its type."""
     if isinstance(value, _PLAIN_VALUES):
-        return lambda: value
+
+        def same() -> Any:
+            return value
+
+        _SAME.add(same)
+        return same
     if type(value) is RequestsCookieJar and not len(value):
         return RequestsCookieJar  # what cookiejar_from_dict({}) returns
+    if type(value) is CaseInsensitiveDict and _is_plain_store(value):
+        return functools.partial(_headers_like, vars(value)["_store"])
     plain_mapping = type(value) in (dict, OrderedDict) and all(
         isinstance(v, _PLAIN_VALUES) for v in value.values()
     )
@@ -91,6 +100,25 @@ def _copier(value: Any) -> _Copier | None:
     if type(value) is dict and all(type(v) is list for v in value.values()):
         return lambda: {key: list(items) for key, items in value.items()}
     return None
+
+
+def _is_plain_store(headers: CaseInsensitiveDict[Any]) -> bool:
+    """Whether ``headers`` keeps its items as requests 2.x does: an
+    ``OrderedDict`` of ``lower-case name: (name, value)`` and nothing else."""
+    store = vars(headers).get("_store")
+    return (
+        set(vars(headers)) == {"_store"}
+        and type(store) is OrderedDict
+        and all(type(item) is tuple and len(item) == 2 for item in store.values())
+    )
+
+
+def _headers_like(store: OrderedDict[str, tuple[str, Any]]) -> CaseInsensitiveDict[Any]:
+    """A new ``CaseInsensitiveDict`` with the items of ``store``: what its
+    ``copy()`` gives, without adding them one by one."""
+    headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict.__new__(CaseInsensitiveDict)
+    vars(headers)["_store"] = OrderedDict(store)
+    return headers
 
 
 def session_attributes_recipe(
@@ -171,10 +199,16 @@ class _LeanOAuth2Session(OAuth2Session):  # type: ignore[misc]
 def _lean_build(
     recipe: tuple[tuple[str, _Copier], ...], defaults: dict[str, Any]
 ) -> Callable[[Any, Any, Any, dict[str, Any]], None]:
+    # Plain values are set as they are; the others are made anew each time.
+    plain = [(name, make()) for name, make in recipe if make in _SAME]
+    made = [(name, make) for name, make in recipe if make not in _SAME]
+
     def build(
         session: Any, client_id: Any, client_secret: Any, kwargs: dict[str, Any]
     ) -> None:
-        for name, make in recipe:  # requests.Session.__init__, minus adapters
+        for name, value in plain:  # requests.Session.__init__, minus adapters
+            setattr(session, name, value)
+        for name, make in made:
             setattr(session, name, make())
         session.default_timeout = kwargs.pop("default_timeout", None)
         _update_session_configure(session, kwargs)
@@ -299,8 +333,11 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
             if connections
             else DeadlineAdapter(pool_maxsize=self.dialect.settings.pool_size)
         )
-        for prefix in _PREFIXES:
-            self.mount(prefix, adapter)
+        if self.adapters:
+            for prefix in _PREFIXES:
+                self.mount(prefix, adapter)
+        else:  # what the two mounts give (the longer prefix first)
+            self.adapters.update((prefix, adapter) for prefix in _PREFIXES)
 
     def _send_exchange(self, method: str, params: dict[str, Any]) -> Any:
         """What Authlib's ``fetch_token`` does for this grant (its headers,
