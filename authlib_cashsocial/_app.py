@@ -12,6 +12,7 @@ coroutines of :class:`AsyncCashSocialAppMixin`.
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import re
@@ -204,9 +205,10 @@ class _AppBase:
         described = self.dialect.settings.describe()
         return f"<{type(self).__name__} name={self.name!r} {described}>"
 
-    @property
+    @functools.cached_property
     def login_url(self) -> str:
-        """The site's login link for this app: ``{base}/api/oauth?app_id=…``."""
+        """The site's login link for this app: ``{base}/api/oauth?app_id=…``
+        (worked out once: the app's settings do not change)."""
         settings = self.dialect.settings
         return settings.endpoints.authorization_url(settings.client_id)
 
