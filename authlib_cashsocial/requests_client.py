@@ -98,6 +98,9 @@ def _copier(value: Any) -> _Copier | None:
         copy: _Copier = value.copy
         return copy
     if type(value) is dict and all(type(v) is list for v in value.values()):
+        if not any(value.values()):  # requests' default_hooks(): empty lists
+            events = tuple(value)
+            return lambda: {event: [] for event in events}
         return lambda: {key: list(items) for key, items in value.items()}
     return None
 
