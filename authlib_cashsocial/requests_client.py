@@ -153,7 +153,7 @@ def _oauth2_session_defaults() -> dict[str, Any]:
     return {
         p.name: p.default
         for p in inspect.signature(OAuth2Session.__init__).parameters.values()
-        if p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in skip
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in skip
     }
 
 
