@@ -12,6 +12,7 @@ coroutines of :class:`AsyncCashSocialAppMixin`.
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import re
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 from authlib.oidc.core import UserInfo
 
-from ._callback import auth_key_from_callback, state_from_callback
+from ._callback import read_callback
 from ._client import token_request_keywords
 from ._dialect import SngineDialect
 from ._login_start import (
@@ -204,9 +205,10 @@ class _AppBase:
         described = self.dialect.settings.describe()
         return f"<{type(self).__name__} name={self.name!r} {described}>"
 
-    @property
+    @functools.cached_property
     def login_url(self) -> str:
-        """The site's login link for this app: ``{base}/api/oauth?app_id=…``."""
+        """The site's login link for this app: ``{base}/api/oauth?app_id=…``
+        (worked out once: the app's settings do not change)."""
         settings = self.dialect.settings
         return settings.endpoints.authorization_url(settings.client_id)
 
@@ -303,10 +305,8 @@ class CashSocialAppMixin(_AppBase):
         still finish."""
         params = self._token_keywords(kwargs)
         callback = "?" + query_string
-        auth_key = auth_key_from_callback(callback)  # before touching the login
-        pending = self.pending.consume(
-            session, callback_state=state_from_callback(callback)
-        )
+        auth_key, state = read_callback(callback)  # before touching the login
+        pending = self.pending.consume(session, callback_state=state)
         # One per-call client (Authlib's factory) for both requests: the
         # user info needs the token just fetched, nothing else differs.
         metadata = self.load_server_metadata()  # type: ignore[attr-defined]
@@ -408,10 +408,8 @@ class AsyncCashSocialAppMixin(_AppBase):
         """:meth:`CashSocialAppMixin.finish_login`, as a coroutine."""
         params = self._token_keywords(kwargs)
         callback = "?" + query_string
-        auth_key = auth_key_from_callback(callback)  # before touching the login
-        pending = await self.pending.aconsume(
-            session, callback_state=state_from_callback(callback)
-        )
+        auth_key, state = read_callback(callback)  # before touching the login
+        pending = await self.pending.aconsume(session, callback_state=state)
         metadata = await self.load_server_metadata()  # type: ignore[attr-defined]
         async with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
             try:

@@ -16,6 +16,7 @@ from .errors import MalformedAuthKeyError, MissingAuthKeyError
 __all__ = [
     "MAX_AUTH_KEY_LENGTH",
     "auth_key_from_callback",
+    "read_callback",
     "state_from_callback",
     "validate_auth_key",
 ]
@@ -59,15 +60,28 @@ def _query(url: str) -> str:
     return query.replace("?", "&")
 
 
-def _values(url: str, name: str) -> set[str]:
-    return {v for k, v in parse_qsl(_query(url), keep_blank_values=True) if k == name}
+def _values(url: str, *names: str) -> list[set[str]]:
+    found: list[set[str]] = [set() for _ in names]
+    for key, value in parse_qsl(_query(url), keep_blank_values=True):
+        if key in names:
+            found[names.index(key)].add(value)
+    return found
 
 
 def state_from_callback(url: str) -> str | None:
     """The ``state`` a callback URL carries, if any (the site sends none; one
     can only come from the registered App Redirect URL, or be forged)."""
-    values = _values(url, "state")
+    (values,) = _values(url, "state")
     return min(values) if values else None
+
+
+def read_callback(url: str) -> tuple[str, str | None]:
+    """:func:`auth_key_from_callback` and :func:`state_from_callback` of
+    ``url``, reading its query once."""
+    if not isinstance(url, str):
+        raise MissingAuthKeyError("The callback URL is not text.")
+    keys, states = _values(url, AUTH_KEY_PARAM, "state")
+    return _one_key(keys), min(states) if states else None
 
 
 def auth_key_from_callback(url: str) -> str:
@@ -80,7 +94,11 @@ def auth_key_from_callback(url: str) -> str:
     """
     if not isinstance(url, str):
         raise MissingAuthKeyError("The callback URL is not text.")
-    values = _values(url, AUTH_KEY_PARAM)
+    (values,) = _values(url, AUTH_KEY_PARAM)
+    return _one_key(values)
+
+
+def _one_key(values: set[str]) -> str:
     if len(values) > 1:
         raise MalformedAuthKeyError(
             "The callback carries several different auth_key values; the site "

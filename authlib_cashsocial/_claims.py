@@ -48,7 +48,10 @@ _MAX_CLAIM_LENGTH = 2048
 def _text(row: Mapping[str, Any], name: str) -> str | None:
     """A field as stripped text, or None when null, empty or not text."""
     value = row.get(name)
-    if isinstance(value, bool):
+    if type(value) is str:  # what the site sends: the common case first
+        value = value.strip()
+        return value if value and len(value) <= _MAX_CLAIM_LENGTH else None
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
         value = str(value)
@@ -88,6 +91,8 @@ def _birthdate(value: str | None) -> str | None:
 def _is_absolute(url: str) -> bool:
     """An absolute http(s) URL with a host: the only kind a claim may hold
     (never ``javascript:``, ``data:`` or a scheme-relative ``//host``)."""
+    if ":" not in url:  # no scheme: a relative path (the upload paths)
+        return False
     parts = urlsplit(url)
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 

@@ -91,11 +91,23 @@ def _dialect_for(
 ) -> SngineDialect:
     """The dialect for these options: a kept one, or a new one (kept when
     every value is a plain str, number, bool or None)."""
-    values = {"client_id": client_id, "client_secret": client_secret, **options}
-    plain = all(type(v) in _PLAIN for v in values.values())
-    # The type is part of the key: 1, 1.0 and True are equal dict keys.
-    key = tuple(sorted((k, type(v).__name__, v) for k, v in values.items()))
-    dialect = _DIALECTS.get(key) if plain else None
+    plain = (
+        type(client_id) in _PLAIN
+        and type(client_secret) in _PLAIN
+        and all(type(v) in _PLAIN for v in options.values())
+    )
+    key: tuple[Any, ...] = ()
+    dialect = None
+    if plain:
+        # The type is part of the key: 1, 1.0 and True are equal dict keys.
+        key = (
+            client_id,
+            type(client_id),
+            client_secret,
+            type(client_secret),
+            frozenset((k, type(v), v) for k, v in options.items()),
+        )
+        dialect = _DIALECTS.get(key)
     if dialect is None:
         dialect = SngineDialect(
             Settings.from_options(
@@ -308,10 +320,14 @@ class ClientMixin(_ClientBase):
         an access token: ``{"access_token", "token_type", "expires_in",
         "expires_at"}``."""
         params = self._exchange_params(url, auth_key, authorization_response, kwargs)
-        authlib_fetch_token = super().fetch_token  # type: ignore[misc]
         return self.dialect.token_exchange(
-            lambda method: authlib_fetch_token(method=method, **params)
+            lambda method: self._send_exchange(method, params)
         )
+
+    def _send_exchange(self, method: str, params: dict[str, Any]) -> Any:
+        """One exchange: Authlib's ``fetch_token``, with the dialect as the
+        client authentication method that writes Sngine's form."""
+        return super().fetch_token(method=method, **params)  # type: ignore[misc]
 
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims (see *Normalized claims*)."""

@@ -150,22 +150,39 @@ class SngineDialect:
     ) -> tuple[str, Any, Any]:
         """Authlib client auth method: ``code`` → Sngine's three parameters."""
         auth_key = _auth_key_from_token_request(uri, body)
+        url, form = self.token_request(
+            method, uri, client_auth.client_id, client_auth.client_secret, auth_key
+        )
+        if form is None:
+            if "Content-Length" in headers:
+                headers["Content-Length"] = "0"
+            return url, headers, "" if body is not None else None
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(len(form))
+        return url, headers, form
+
+    def token_request(
+        self,
+        method: str,
+        uri: str,
+        client_id: str,
+        client_secret: str | None,
+        auth_key: str,
+    ) -> tuple[str, str | None]:
+        """The exchange's URL and form body: Sngine's three parameters in the
+        body, or (``None`` for the body) in the query string."""
         params = urlencode(
             [
-                (APP_ID_PARAM, client_auth.client_id),
-                (APP_SECRET_PARAM, client_auth.client_secret or ""),
+                (APP_ID_PARAM, client_id),
+                (APP_SECRET_PARAM, client_secret or ""),
                 (AUTH_KEY_PARAM, auth_key),
             ]
         )
         endpoint = uri.split("?", 1)[0]
         if method.upper() == "GET" or self._placement == "get":
             # Old servers read PHP's $_GET, which is the query whatever the method.
-            if "Content-Length" in headers:
-                headers["Content-Length"] = "0"
-            return f"{endpoint}?{params}", headers, "" if body is not None else None
-        if "Content-Length" in headers:
-            headers["Content-Length"] = str(len(params))
-        return endpoint, headers, params
+            return f"{endpoint}?{params}", None
+        return endpoint, params
 
     # -- the response
 

@@ -58,7 +58,11 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpick_ignore_regex = [
     (r"py:.*", r"(authlib|requests|httpx2|werkzeug|_typeshed|waitress|pytest)(\..*)?"),
     (r"py:.*", r"(flask|starlette|django)(\..*)?"),
-    (r"py:.*", r"authlib_cashsocial\.(_app\._AppBase|_client\._ClientBase)"),
+    (
+        r"py:.*",
+        r"authlib_cashsocial\.(_app\._AppBase|_client\._ClientBase"
+        r"|requests_client\._LeanOAuth2Session)",
+    ),
     (r"py:.*", r"(Any|T|Placement|TokenMethod|HTTPResponse|UserInfo|OAuthError)"),
     (r"py:.*", r"Session"),
     (r"py:.*", r"(OAuth2Session|OAuth2Client|AsyncOAuth2Client|Response|Request)"),

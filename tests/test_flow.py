@@ -55,10 +55,19 @@ def test_login_on_each_generation(site: FakeSite, make_driver, release, token_me
         assert last.method == "POST"
         assert last.query == {}
         assert last.form["app_secret"] == [site.app.app_secret]
+        sent = last.form
     else:
+        assert last.method == "GET"
         assert last.query["app_secret"] == [site.app.app_secret]
         assert last.form == {}
         assert len(exchanges) == (2 if token_method == "auto" else 1)
+        sent = last.query
+    # Sngine's three parameters, once each, and nothing of OAuth's.
+    assert {name: len(values) for name, values in sent.items()} == {
+        "app_id": 1,
+        "app_secret": 1,
+        "auth_key": 1,
+    }
     userinfo_calls = site.fake.requests_to("api/get_user_info")
     assert [r.param("access_token") for r in userinfo_calls] == [token["access_token"]]
 

@@ -111,3 +111,142 @@ def test_a_registered_app_sizes_its_shared_pool(site, make_app):
         assert connections._options["limits"].max_keepalive_connections == 12
     app.login()
     assert app.me()["sub"] == "101"
+
+
+class _StandardSession(authlib_cashsocial.CashSocialSession):
+    """Built the way requests and Authlib build a session (two default
+    adapters, replaced at once): what a lean per-call session must equal."""
+
+    lean_construction = False
+
+
+def test_the_lean_build_passes_its_own_check_on_these_releases():
+    # It compares a lean and a standard session once per process and falls
+    # back to the standard build on any difference: a requests or Authlib
+    # release that sets something new fails here, so it is seen.
+    from authlib_cashsocial.requests_client import _lean_builder
+
+    assert _lean_builder() is not None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"timeout": 3, "token_method": "get", "leeway": 5},
+        {
+            "verify": False,
+            "trust_env": False,
+            "proxies": {"https": "http://proxy.invalid:3128"},
+            "max_redirects": 2,
+            "cert": "client.pem",
+            "stream": True,
+            "hooks": {"response": []},
+            "token": {"access_token": "t" * 32, "token_type": "Bearer"},
+            "scope": "ignored",
+            "redirect_uri": "https://app.example/auth",
+        },
+    ],
+)
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_lean_session_equals_a_standard_one(options, shared):
+    from authlib_cashsocial.requests_client import (
+        DeadlineAdapter,
+        SharedConnections,
+        describe_session,
+    )
+
+    connections = SharedConnections() if shared else None
+    extra = {"connections": connections} if shared else {}
+    lean = authlib_cashsocial.CashSocialSession(
+        "42", "s3cret", base_url=SITE, **options, **extra
+    )
+    standard = _StandardSession("42", "s3cret", base_url=SITE, **options, **extra)
+    assert describe_session(lean) == describe_session(standard)
+    assert list(lean.adapters) == list(standard.adapters) == ["https://", "http://"]
+    assert all(type(a) is DeadlineAdapter for a in lean.adapters.values())
+    if shared:
+        assert lean.adapters == standard.adapters
+    # Nothing is shared between two sessions but the pool.
+    other = authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE)
+    for name in ("headers", "cookies", "hooks", "proxies", "params", "metadata"):
+        assert getattr(lean, name) is not getattr(other, name), name
+    lean.headers["X-Mine"] = "1"
+    assert "X-Mine" not in other.headers
+    for session in (lean, standard, other):
+        session.close()
+    if connections is not None:
+        connections.close()
+
+
+def test_lean_and_standard_sessions_send_the_same_requests(site):
+    from .conftest import log_in
+
+    sent = []
+    for cls in (authlib_cashsocial.CashSocialSession, _StandardSession):
+        with cls(
+            site.app.app_id, site.app.app_secret, base_url=site.base_url
+        ) as session:
+            callback = log_in(site, _Links(session))
+            before = len(site.fake.requests)
+            token = session.fetch_token(authorization_response=callback)
+            user = session.userinfo()
+            assert user["sub"] == "101"
+            assert token["token_type"] == "Bearer"
+            sent.append(
+                [
+                    (r.method, r.path, sorted(r.query), sorted(r.form))
+                    for r in site.fake.requests[before:]
+                ]
+            )
+    assert sent[0] == sent[1]
+    assert [path for _m, path, _q, _f in sent[0]] == [
+        "/api/authorize",
+        "/api/get_user_info",
+    ]
+
+
+class _Links:
+    """What ``log_in`` needs of a driver."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def authorization_url(self):
+        return self.session.create_authorization_url()[0]
+
+
+def test_a_session_whose_attributes_it_cannot_copy_is_built_by_requests():
+    import requests
+
+    from authlib_cashsocial.requests_client import session_attributes_recipe
+
+    class Newer(requests.Session):
+        def __init__(self):
+            super().__init__()
+            self.something_new = object()
+
+    template = requests.Session()
+    assert session_attributes_recipe(template) is not None
+    assert session_attributes_recipe(Newer()) is None
+    template.adapters = {}
+    assert session_attributes_recipe(template) is None
+
+
+def test_the_exchange_still_runs_the_sessions_compliance_hooks(site):
+    from .conftest import log_in
+
+    seen = []
+
+    def hook(response):
+        seen.append(response.json()["access_token"])
+        return response
+
+    with authlib_cashsocial.CashSocialSession(
+        site.app.app_id, site.app.app_secret, base_url=site.base_url
+    ) as session:
+        session.register_compliance_hook("access_token_response", hook)
+        callback = log_in(site, _Links(session))
+        token = session.fetch_token(authorization_response=callback)
+    assert seen == [token["access_token"]]
+    assert session.token["access_token"] == token["access_token"]

@@ -221,3 +221,21 @@ def test_profile_stays_on_the_site(user_name):
     )
     assert claims["profile"].startswith("https://social.example/")
     assert "/" not in claims["profile"].removeprefix("https://social.example/")
+
+
+@given(st.text(min_size=1))
+def test_the_profile_url_is_always_the_quoted_user_name(user_name):
+    # Names of unreserved characters skip quote(), which would leave them as is.
+    from urllib.parse import quote
+
+    endpoints = Endpoints.from_base_url(BASE)
+    assert endpoints.profile_url(user_name) == f"{BASE}/{quote(user_name, safe='')}"
+
+
+@given(st.text())
+def test_a_claim_text_is_the_stripped_value_within_bounds(value):
+    from authlib_cashsocial._claims import _MAX_CLAIM_LENGTH, _text
+
+    stripped = value.strip()
+    expected = stripped if stripped and len(stripped) <= _MAX_CLAIM_LENGTH else None
+    assert _text({"field": value}, "field") == expected
