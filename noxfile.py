@@ -95,13 +95,14 @@ class Row:
 
 
 EVERY_EXTRA = "flask,starlette,fastapi,django,httpx,testing,allauth,social"
+OLDEST_EXTRAS = "flask,starlette,fastapi,django,httpx,testing"
 STARLETTE_WITH_HTTPX = ("starlette>=0.40", "itsdangerous>=2.1.2", "uvicorn>=0.30")
 
 ROWS = (
     Row(
         "oldest",
         "3.10",
-        "flask,starlette,fastapi,django,httpx,testing",
+        OLDEST_EXTRAS,
         # Authlib 1.3 to 1.7 use httpx: its floor is this row's, not a bound
         # of ours (the package never requires httpx itself).
         also=("httpx==0.25.2",),
@@ -116,9 +117,10 @@ ROWS = (
         Row(
             f"{stack}-oldest",
             "3.11",
-            f"{stack},testing",
+            f"{OLDEST_EXTRAS},{stack}",
+            also=("httpx==0.25.2",),
             lowest=True,
-            about=f"the {stack} extra at the lowest releases it admits",
+            about=f"as oldest, with the {stack} extra (Python 3.11, as it needs)",
         )
         for stack in ("allauth", "social")
     ),
@@ -199,12 +201,26 @@ def _run_row(session: nox.Session, row: Row) -> None:
                     "python": versions["python"],
                     "versions": versions,
                     "outcome": outcome,
+                    "commit": _commit(),
                     "date": datetime.date.today().isoformat(),
                 },
                 indent=1,
             ),
             encoding="utf-8",
         )  # fmt: skip
+
+
+def _commit() -> str:
+    """The commit the rows test (``+`` if the tree has changes besides)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()  # fmt: skip
+
+    return git("rev-parse", "--short", "HEAD") + (
+        "+" if git("status", "--short") else ""
+    )
 
 
 def _define(row: Row) -> None:
@@ -235,11 +251,13 @@ def _write_table(session: nox.Session) -> None:
         "     - versions installed",
         "     - result",
     ]
+    results = []
     for row in ROWS:
         path = RESULTS / f"{row.name}.json"
         if not path.exists():
             session.error(f"row {row.name} has no result: run make matrix")
         result = json.loads(path.read_text(encoding="utf-8"))
+        results.append(result)
         installed = ", ".join(
             f"{name} {version}"
             for name, version in result["versions"].items()
@@ -251,6 +269,8 @@ def _write_table(session: nox.Session) -> None:
             f"     - {installed}",
             f"     - {result['outcome']} ({result['date']})",
         ]
+    commits = sorted({result.get("commit") or "?" for result in results})
+    lines += ["", f"Rows run on commit {', '.join(commits)}."]
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
     session.log(f"wrote {TABLE.relative_to(ROOT)}")
 
