@@ -12,7 +12,7 @@ from authlib_cashsocial import ClientCredentialsError
 from authlib_cashsocial.testing import FakeSite
 
 from .django_stacks import recorded_errors
-from .test_fault_matrix import CASES, TIMEOUT, _assert_clean, callback_under_fault
+from .test_fault_matrix import CASES, _assert_clean, callback_under_fault, timeout_for
 
 # social-app-django's statuses for the families social.social_error maps to.
 SOCIAL_STATUS = {
@@ -33,7 +33,7 @@ def test_fault_django_stack(
     site: FakeSite, make_stack, stack: str, all_logs, name: str
 ):
     case = CASES[name]
-    app = make_stack(timeout=TIMEOUT)
+    app = make_stack(timeout=timeout_for(case))
     resp, peak = callback_under_fault(site, app, case)
     error = recorded_errors()[-1]
     if stack == "allauth":
