@@ -37,7 +37,8 @@ nox.options.sessions = []  # `nox` alone lists the rows; make matrix names them
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / ".nox" / "results"
 LOGS = ROOT / ".nox" / "logs"
-TABLE = ROOT / "docs" / "compatibility-results.inc"
+TABLE_PATH = "docs/compatibility-results.inc"
+TABLE = ROOT / TABLE_PATH
 
 #: What a row leaves to ``make test``: the repository's own tooling (the
 #: sdist and wheel, the docs' commands from a fresh clone) and the browser
@@ -211,7 +212,8 @@ def _run_row(session: nox.Session, row: Row) -> None:
 
 
 def _commit() -> str:
-    """The commit the rows test (``+`` if the tree has changes besides)."""
+    """The commit the rows test (``+`` if tracked files differ from it; the
+    table that ``make matrix`` itself writes does not count)."""
 
     def git(*args: str) -> str:
         return subprocess.run(
@@ -219,7 +221,11 @@ def _commit() -> str:
         ).stdout.strip()  # fmt: skip
 
     return git("rev-parse", "--short", "HEAD") + (
-        "+" if git("status", "--short") else ""
+        "+"
+        if git(
+            "status", "--short", "--untracked-files=no", "--", ".", f":!{TABLE_PATH}"
+        )
+        else ""
     )
 
 

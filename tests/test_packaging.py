@@ -82,6 +82,62 @@ def test_werkzeug_is_not_a_core_dependency():
     )
 
 
+def _support_table_rows() -> dict[str, dict[str, str]]:
+    """The rows of the Compatibility page's table of the last ``make matrix``:
+    Python, each package's installed version, the result."""
+    text = (ROOT / "docs" / "compatibility-results.inc").read_text(encoding="utf-8")
+    rows = {}
+    for name, python, installed, result in re.findall(
+        r"   \* - ``([a-z0-9.-]+)``\n     - (\S+)\n     - (.*)\n     - (.*)\n", text
+    ):
+        versions = dict(item.split(" ") for item in installed.split(", "))
+        rows[name] = {"python": python, "result": result, **versions}
+    return rows
+
+
+def test_each_lower_bound_is_what_the_oldest_row_installed_and_passed():
+    """pyproject's floors are proven ones: the matrix's ``oldest`` row, which
+    installs the lowest release each bound admits, ran them and passed. A
+    bound changed without running ``make matrix`` fails here."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    oldest = _support_table_rows()["oldest"]
+    assert oldest["result"].startswith("passed")
+    assert oldest["python"].startswith(PROJECT["requires-python"].lstrip(">="))
+    extras = PROJECT["optional-dependencies"]
+    checked = set()
+    for requirement in (
+        *PROJECT["dependencies"],
+        *(r for extra in ("flask", "starlette", "fastapi", "django", "testing")
+          for r in extras[extra]),
+    ):  # fmt: skip
+        parsed = Requirement(requirement)
+        floors = [s.version for s in parsed.specifier if s.operator == ">="]
+        if parsed.name in oldest and floors:
+            assert Version(oldest[parsed.name]) == Version(floors[0]), requirement
+            checked.add(parsed.name)
+    assert {
+        "authlib",
+        "requests",
+        "flask",
+        "werkzeug",
+        "starlette",
+        "django",
+    } <= checked
+
+
+def test_the_support_table_has_a_passed_row_for_each_python_classifier():
+    pythons = {
+        c.rsplit(" ", 1)[1]
+        for c in PROJECT["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
+    rows = _support_table_rows()
+    assert all(row["result"].startswith("passed") for row in rows.values()), rows
+    assert {row["python"].rsplit(".", 1)[0] for row in rows.values()} == pythons
+
+
 def test_readme_links_work_on_a_package_index():
     """A package index shows the README without the repository around it:
     every link and image must be absolute, and each must point at a page or
