@@ -283,7 +283,8 @@ def _write_table(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def matrix(session: nox.Session) -> None:
-    """Every row, ``--jobs`` at a time (each in a nox of its own, its output
+    """Every row, N at a time (``nox -s matrix -- N``, 2 by default; each
+    row in a nox of its own, its output
     in .nox/logs/ROW.log), then the support table; fails if a row failed."""
     jobs = int(session.posargs[0]) if session.posargs else 2
     LOGS.mkdir(parents=True, exist_ok=True)
