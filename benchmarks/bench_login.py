@@ -19,8 +19,9 @@ over HTTPS on loopback in a separate process and makes three runs. Each run:
    Starlette app (b) and through the same two routes written by hand over
    one shared ``httpx2.AsyncClient`` (e, the burst's floor), alternately;
 
-3. CPU per login with the network removed (``bench_cpu.py``, pyperf), the
-   order of the clients rotated from run to run.
+3. CPU per login with the network removed (``bench_cpu.py``, pyperf): each
+   package client logs in by turns with what it is compared with, inside
+   pyperf's timed loop, and the difference is taken loop by loop.
 
 New connections are counted by the site, per accepted connection. Every
 figure is the median of the three runs. ``--write FILE`` also writes the
@@ -51,7 +52,7 @@ import requests
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from no_network import CLIENTS as CPU_CLIENTS
+from bench_cpu import PAIRS as CPU_PAIRS
 from no_network import handwritten_flask_app, stock_flask
 from provider_process import BENCH_USERS, serve
 
@@ -304,26 +305,35 @@ class AsyncLogins:
 # ---------------------------------------------------------------- measuring
 
 
-def cpu_round(order: list[str], workdir: Path, fast: bool) -> dict[str, float]:
-    """One pyperf run of bench_cpu.py: µs per login for each client."""
-    out = workdir / f"cpu-{time.monotonic_ns()}.json"
-    command = [
-        sys.executable,
-        str(HERE / "bench_cpu.py"),
-        "--order",
-        ",".join(order),
-        "--quiet",
-        "-o",
-        str(out),
-    ]
-    command += (
-        ["--processes", "2", "--values", "3", "--min-time", "0.05"]
-        if fast
-        else ["--processes", "4", "--values", "3", "--min-time", "0.05"]
-    )
+def cpu_pairs(number: int, workdir: Path, processes: int) -> dict[str, Any]:
+    """One pyperf run of bench_cpu.py: for each pair, the client's and the
+    other's CPU per login (µs), and the median of their loop-by-loop
+    difference."""
+    out = workdir / f"cpu-{number}.json"
+    others = workdir / f"cpu-{number}-others.jsonl"
+    command = [sys.executable, str(HERE / "bench_cpu.py"), "--quiet"]
+    command += ["--processes", str(processes), "--values", "3", "--min-time", "0.05"]
+    command += ["-o", str(out), "--floor-times", str(others)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    suite = pyperf.BenchmarkSuite.load(str(out))
-    return {b.get_name(): b.median() * 1e6 for b in suite.get_benchmarks()}
+    # The other's time of the loop whose client time gave each pyperf value.
+    loops_seen: dict[tuple[str, float], float] = {}
+    for line in others.read_text(encoding="utf-8").splitlines():
+        loop = json.loads(line)
+        value = float(loop["client"]) / loop["loops"]
+        loops_seen[(loop["pair"], value)] = float(loop["other"]) / loop["loops"]
+    result: dict[str, Any] = {}
+    for bench in pyperf.BenchmarkSuite.load(str(out)).get_benchmarks():
+        pair = bench.get_name()
+        values = bench.get_values()
+        paired = [loops_seen[(pair, value)] for value in values]
+        result[pair] = {
+            "client": statistics.median(values) * 1e6,
+            "other": statistics.median(paired) * 1e6,
+            "difference": statistics.median(
+                (c - o) * 1e6 for c, o in zip(values, paired, strict=True)
+            ),
+        }
+    return result
 
 
 def one_run(
@@ -376,11 +386,7 @@ def one_run(
     result["burst_new_connections"] = burst_conns
     result["burst_size"] = len(users)
 
-    cpu_order = list(CPU_CLIENTS)
-    shift = number % len(cpu_order)
-    result["cpu_us"] = cpu_round(
-        cpu_order[shift:] + cpu_order[:shift], workdir, args.fast
-    )
+    result["cpu_us"] = cpu_pairs(number, workdir, 3 if args.fast else args.processes)
     return result
 
 
@@ -404,7 +410,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrent", type=int, default=100)
     parser.add_argument(
-        "--fast", action="store_true", help="fewer pyperf processes (a quick look)"
+        "--processes", type=int, default=10, help="pyperf processes per pair"
+    )
+    parser.add_argument(
+        "--fast", action="store_true", help="3 pyperf processes (a quick look)"
     )
     parser.add_argument("--write", type=Path, help="also write the table (reST)")
     parser.add_argument("--json", type=Path, help="also write every run's figures")
@@ -471,7 +480,6 @@ class Report:
         m = lambda *path: median_of(runs, *path)  # noqa: E731
         self.ms = {k: m("ms", k) for k in LABELS}
         self.conns = {k: m("new_connections", k) for k in LABELS}
-        self.cpu = {k: m("cpu_us", k) for k in CPU_CLIENTS}
         self.burst = {k: m("burst_ms", k) for k in ("b", "e")}
         self.burst_conns = {k: m("burst_new_connections", k) for k in ("b", "e")}
         self.burst_size = runs[0]["burst_size"]
@@ -481,17 +489,13 @@ class Report:
         self.b_over_e = statistics.median(
             r["burst_ms"]["b"] / r["burst_ms"]["e"] for r in runs
         )
-        self.flask_cpu_extra = statistics.median(
-            r["cpu_us"]["package_flask"] - r["cpu_us"]["stock_flask"] for r in runs
-        )
-        self.session_cpu_extra = statistics.median(
-            r["cpu_us"]["package_session"] - r["cpu_us"]["handwritten_session"]
-            for r in runs
-        )
-        self.flask_cpu_over_floor = statistics.median(
-            r["cpu_us"]["package_flask"] - r["cpu_us"]["handwritten_flask"]
-            for r in runs
-        )
+        self.cpu = {
+            pair: {k: m("cpu_us", pair, k) for k in ("client", "other", "difference")}
+            for pair in CPU_PAIRS
+        }
+        self.flask_cpu_extra = self.cpu["flask_over_stock"]["difference"]
+        self.session_cpu_extra = self.cpu["session_over_floor"]["difference"]
+        self.flask_cpu_over_floor = self.cpu["flask_over_floor"]["difference"]
 
     def client_rows(self) -> list[tuple[str, ...]]:
         return [
@@ -545,8 +549,21 @@ class Report:
             ),
         ]
 
-    def cpu_rows(self) -> list[tuple[str, str]]:
-        return [(name, f"{self.cpu[name]:.0f}") for name in CPU_CLIENTS]
+    def cpu_rows(self) -> list[tuple[str, ...]]:
+        rows: list[tuple[str, ...]] = [
+            ("client, by turns with", "client µs", "other µs", "difference µs")
+        ]
+        for pair, (client, other) in CPU_PAIRS.items():
+            cpu = self.cpu[pair]
+            rows.append(
+                (
+                    f"{client}, {other}",
+                    f"{cpu['client']:.0f}",
+                    f"{cpu['other']:.0f}",
+                    f"{cpu['difference']:+.0f}",
+                )
+            )
+        return rows
 
     def footnote(self) -> str:
         machine = (
@@ -571,8 +588,8 @@ class Report:
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows
         ]
         lines.append("")
-        lines.append("CPU per login, no network (pyperf, µs):")
-        lines += [f"  {name}: {value}" for name, value in self.cpu_rows()]
+        lines.append("CPU per login, no network (pyperf, thread CPU time):")
+        lines += ["  " + " | ".join(row) for row in self.cpu_rows()]
         lines.append("")
         for label, value, target, verdict in self.goals():
             lines.append(f"{label}: {value}   target {target}   {verdict}")
@@ -597,9 +614,16 @@ class Report:
                 f"     - {verdict}",
             ]
         out += ["", ".. list-table::", "   :header-rows: 1", ""]
-        out += ["   * - CPU per login, no network (pyperf)", "     - µs"]
-        for name, value in self.cpu_rows():
-            out += [f"   * - ``{name}``", f"     - {value}"]
+        for index, row in enumerate(self.cpu_rows()):
+            names = (
+                row[0]
+                if index == 0
+                else " by turns with ".join(
+                    f"``{name}``" for name in row[0].split(", ")
+                )
+            )
+            out.append(f"   * - {names}")
+            out.extend(f"     - {cell}" for cell in row[1:])
         out += ["", self.footnote(), ""]
         return "\n".join(out)
 
