@@ -156,7 +156,7 @@ class _ClientBase:
     client_id: str
     token: Any
     leeway: int
-    session: Any
+    token_auth: Any
 
     def __init__(
         self,
@@ -164,9 +164,6 @@ class _ClientBase:
         client_secret: str | None = None,
         **kwargs: Any,
     ) -> None:
-        # Authlib's __del__ deletes self.session: it must exist even when a
-        # bad option stops __init__ before Authlib's own __init__ runs.
-        self.session = None
         dialect = kwargs.pop("dialect", None)
         options = {name: kwargs.pop(name) for name in CLIENT_OPTIONS if name in kwargs}
         if not isinstance(dialect, SngineDialect):
@@ -186,6 +183,32 @@ class _ClientBase:
         )
         self.dialect = dialect
         dialect(self)
+
+    @property
+    def session(self) -> Any:
+        """What Authlib's client sends through: the session itself. Authlib
+        stores it as an attribute, a reference from the session to itself
+        that only the cyclic garbage collector can free; as a property, a
+        closed session is freed at once. Setting it to anything else is
+        refused; deleting it (Authlib's ``__del__``) does nothing."""
+        return self
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        if value is not None and value is not self:
+            raise TypeError(f"a {type(self).__name__} sends through itself only")
+
+    @session.deleter
+    def session(self) -> None:
+        pass
+
+    def _forget_self(self) -> None:
+        """On close: the token holder's reference back to the session, the
+        other cycle (used by Authlib only to refresh a token, which Sngine
+        cannot do; this package checks expiry itself before each call)."""
+        token_auth = vars(self).get("token_auth")
+        if token_auth is not None:
+            token_auth.client = None
 
     @classmethod
     def accepted_keywords(cls) -> frozenset[str]:

@@ -124,7 +124,7 @@ def test_the_lean_build_passes_its_own_check_on_these_releases():
     # It compares a lean and a standard session once per process and falls
     # back to the standard build on any difference: a requests or Authlib
     # release that sets something new fails here, so it is seen.
-    from authlib_cashsocial.requests_client import _lean_builder
+    from authlib_cashsocial._requests_build import _lean_builder
 
     assert _lean_builder() is not None
 
@@ -150,11 +150,8 @@ def test_the_lean_build_passes_its_own_check_on_these_releases():
 )
 @pytest.mark.parametrize("shared", [False, True])
 def test_a_lean_session_equals_a_standard_one(options, shared):
-    from authlib_cashsocial.requests_client import (
-        DeadlineAdapter,
-        SharedConnections,
-        describe_session,
-    )
+    from authlib_cashsocial._requests_build import describe_session
+    from authlib_cashsocial.requests_client import DeadlineAdapter, SharedConnections
 
     connections = SharedConnections() if shared else None
     extra = {"connections": connections} if shared else {}
@@ -219,7 +216,7 @@ class _Links:
 def test_a_session_whose_attributes_it_cannot_copy_is_built_by_requests():
     import requests
 
-    from authlib_cashsocial.requests_client import session_attributes_recipe
+    from authlib_cashsocial._requests_build import session_attributes_recipe
 
     class Newer(requests.Session):
         def __init__(self):
@@ -250,3 +247,208 @@ def test_the_exchange_still_runs_the_sessions_compliance_hooks(site):
         token = session.fetch_token(authorization_response=callback)
     assert seen == [token["access_token"]]
     assert session.token["access_token"] == token["access_token"]
+
+
+# ---------------------------------------------------------------- prototypes
+# Sessions over a shared pool, built with equal arguments, are copied from
+# one prototype (what a framework app does on every call). The attacks: one
+# user's token, header, cookie or hook reaching the next user's session.
+
+
+def _copier_for(cls, *args, **kwargs):
+    from authlib_cashsocial._requests_build import prototype_key
+
+    key = prototype_key(cls, *args, kwargs)
+    assert key is not None
+    return cls._prototypes._copiers.get(key)
+
+
+def test_the_prototype_copy_passes_its_own_check_on_these_releases():
+    from authlib_cashsocial.requests_client import SharedConnections
+
+    connections = SharedConnections()
+    options = {"base_url": SITE, "connections": connections, "update_token": print}
+    with authlib_cashsocial.CashSocialSession("42", "s3cret", **options):
+        pass
+    copier = _copier_for(
+        authlib_cashsocial.CashSocialSession, "42", "s3cret", **options
+    )
+    assert copier is not None
+    connections.close()
+
+
+def test_sessions_copied_from_one_prototype_share_nothing_but_the_pool(site):
+    from authlib_cashsocial.requests_client import SharedConnections
+
+    from .conftest import log_in
+
+    connections = SharedConnections()
+    options = {"base_url": site.base_url, "connections": connections}
+    app_id, secret = site.app.app_id, site.app.app_secret
+    first = authlib_cashsocial.CashSocialSession(app_id, secret, **options)
+    callback = log_in(site, _Links(first))
+    first.fetch_token(authorization_response=callback)
+    first.headers["X-User"] = "first"
+    first.cookies.set("sid", "first-user", domain="site.example")
+    first.hooks["response"].append(print)
+    first.register_compliance_hook("access_token_response", print)
+    first.metadata["mine"] = "first"
+    first.params["p"] = "1"
+    first.proxies["https"] = "http://proxy.invalid:1"
+    first.token_auth.hooks.add(print)
+
+    second = authlib_cashsocial.CashSocialSession(app_id, secret, **options)
+    assert _copier_for(authlib_cashsocial.CashSocialSession, app_id, secret, **options)
+    assert second.token is None
+    assert first.token is not None
+    assert "X-User" not in second.headers
+    assert not len(second.cookies)
+    assert print not in second.hooks["response"]
+    assert print not in second.compliance_hook["access_token_response"]
+    assert "mine" not in second.metadata
+    assert second.params == {}
+    assert second.proxies == {}
+    assert second.token_auth is not first.token_auth
+    assert second.token_auth.client is second
+    assert second.session is second
+    assert not second.token_auth.hooks
+    assert second.dialect is first.dialect  # shared by design: settings, learning
+    assert second.adapters["https://"] is connections.adapter
+
+    # The second user logs in over the same pool, after the first one closed.
+    first.close()
+    callback = log_in(site, _Links(second))
+    second.fetch_token(authorization_response=callback)
+    assert second.userinfo()["sub"] == "101"
+    assert second.token is not first.token
+    second.close()
+    connections.close()
+
+
+def test_a_session_that_cannot_be_copied_is_built_every_time():
+    from authlib_cashsocial.requests_client import SharedConnections
+
+    class Unusual(authlib_cashsocial.CashSocialSession):
+        def _build(self, *args):
+            super()._build(*args)
+            self.something = object()  # a value of a kind the copy does not know
+
+    connections = SharedConnections()
+    sessions = [Unusual("42", "s3cret", base_url=SITE, connections=connections)]
+    sessions.append(Unusual("42", "s3cret", base_url=SITE, connections=connections))
+    assert (
+        _copier_for(Unusual, "42", "s3cret", base_url=SITE, connections=connections)
+        is None
+    )
+    assert sessions[0].something is not sessions[1].something
+    for session in sessions:
+        session.close()
+    connections.close()
+
+
+def test_an_argument_that_is_a_value_gets_a_standard_build():
+    from authlib_cashsocial._requests_build import prototype_key
+
+    token = {"access_token": "t" * 32, "token_type": "Bearer"}
+    cls = authlib_cashsocial.CashSocialSession
+    assert prototype_key(cls, "42", "s", {"token": token}) is None
+    assert prototype_key(cls, "42", "s", {"hooks": {"response": []}}) is None
+    # Equal but not the same: 1, 1.0 and True are not one key.
+    keys = {prototype_key(cls, "42", "s", {"timeout": v}) for v in (1, 1.0, True)}
+    assert len(keys) == 3
+
+
+def test_a_bad_option_is_refused_on_every_call():
+    from authlib_cashsocial.requests_client import SharedConnections
+
+    connections = SharedConnections()
+    for _ in range(2):
+        with pytest.raises(ConfigurationError):
+            authlib_cashsocial.CashSocialSession(
+                "42", "s3cret", base_url=SITE, connections=connections, bogus=1
+            )
+    connections.close()
+
+
+def _freed_at_once(make_and_close):
+    """Whether the client ``make_and_close`` returns is freed as soon as the
+    last reference to it goes (no cycle left for the garbage collector)."""
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        ref = weakref.ref(make_and_close())
+        return ref() is None
+    finally:
+        gc.enable()
+
+
+def test_a_closed_session_is_freed_at_once():
+    from authlib_cashsocial.requests_client import SharedConnections
+
+    connections = SharedConnections()
+
+    def session(**options):
+        def make():
+            with authlib_cashsocial.CashSocialSession(
+                "42", "s3cret", base_url=SITE, **options
+            ) as made:
+                made.token = {"access_token": "t" * 32, "token_type": "Bearer"}
+            return made
+
+        return make
+
+    assert _freed_at_once(session(connections=connections))  # a copy
+    assert _freed_at_once(session())  # a lean build
+    connections.close()
+
+
+def test_a_closed_httpx_client_is_freed_at_once():
+    import asyncio
+
+    from authlib_cashsocial.httpx_client import (
+        AsyncCashSocialClient,
+        CashSocialClient,
+        SharedAsyncConnections,
+    )
+
+    def sync_client():
+        with CashSocialClient("42", "s3cret", base_url=SITE) as made:
+            pass
+        return made
+
+    def closed_sync_client():
+        made = CashSocialClient("42", "s3cret", base_url=SITE)
+        made.close()
+        return made
+
+    assert _freed_at_once(sync_client)
+    assert _freed_at_once(closed_sync_client)
+
+    async def both_ways():
+        connections = SharedAsyncConnections()
+        async with AsyncCashSocialClient(
+            "42", "s3cret", base_url=SITE, connections=connections
+        ) as entered:
+            pass
+        closed = AsyncCashSocialClient(
+            "42", "s3cret", base_url=SITE, connections=connections
+        )
+        await closed.aclose()
+        await connections.aclose()
+        return [entered, closed]
+
+    clients = asyncio.run(both_ways())
+    assert _freed_at_once(lambda: clients.pop(0))  # left by async with
+    assert _freed_at_once(lambda: clients.pop(0))  # closed by aclose()
+
+
+def test_the_session_property_refuses_another_session():
+    with authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE) as made:
+        assert made.session is made
+        with pytest.raises(TypeError):
+            made.session = object()
+        del made.session  # what Authlib's __del__ does: nothing
+        assert made.session is made
