@@ -8,6 +8,7 @@ import functools
 import inspect
 import secrets
 import threading
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -183,14 +184,18 @@ class _ClientBase:
         )
         self.dialect = dialect
         dialect(self)
+        # Authlib's token holder refers back to the client (to check expiry
+        # before signing); a weak reference keeps that check without a cycle.
+        self.token_auth.client = weakref.proxy(self)
 
     @property
     def session(self) -> Any:
         """What Authlib's client sends through: the session itself. Authlib
         stores it as an attribute, a reference from the session to itself
-        that only the cyclic garbage collector can free; as a property, a
-        closed session is freed at once. Setting it to anything else is
-        refused; deleting it (Authlib's ``__del__``) does nothing."""
+        that only the cyclic garbage collector can free; as a property (and
+        with the token holder's reference back a weak one, see ``__init__``)
+        a session is freed as soon as it is dropped. Setting it to anything
+        else is refused; deleting it (Authlib's ``__del__``) does nothing."""
         return self
 
     @session.setter
@@ -201,14 +206,6 @@ class _ClientBase:
     @session.deleter
     def session(self) -> None:
         pass
-
-    def _forget_self(self) -> None:
-        """On close: the token holder's reference back to the session, the
-        other cycle (used by Authlib only to refresh a token, which Sngine
-        cannot do; this package checks expiry itself before each call)."""
-        token_auth = vars(self).get("token_auth")
-        if token_auth is not None:
-            token_auth.client = None
 
     @classmethod
     def accepted_keywords(cls) -> frozenset[str]:

@@ -20,6 +20,7 @@ import functools
 import inspect
 import threading
 import types
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -226,6 +227,12 @@ def _lean_builder() -> Callable[[Any, Any, Any, dict[str, Any]], None] | None:
     return build if describe_session(lean) == {**expected, "adapters": []} else None
 
 
+def _weakly_refers_to(value: Any, session: Any) -> bool:
+    """Whether ``value`` is a weak proxy to ``session`` (a proxy forwards
+    ``__dict__``: the same dict is the same object)."""
+    return type(value) in weakref.ProxyTypes and value.__dict__ is vars(session)
+
+
 def describe_session(session: Any) -> dict[str, Any]:
     """A session's attributes, comparable between two sessions: plain
     values as they are, the session itself as ``"<self>"``, other objects
@@ -235,6 +242,8 @@ def describe_session(session: Any) -> dict[str, Any]:
     def describe(value: Any, depth: int = 0) -> Any:
         if value is session:
             return "<self>"
+        if _weakly_refers_to(value, session):
+            return "<weak self>"
         if isinstance(value, _PLAIN_VALUES):
             return value
         if isinstance(value, RequestsCookieJar):
@@ -276,36 +285,36 @@ _Maker = Callable[[Any], Any]  # the new session -> its own value
 _MISSING: Any = object()
 
 
-_IDENTITY_EQ: Any = object.__eq__
-
-
-def _by_identity(value: Any) -> bool:
-    """A value that stands for itself as a key: plain, a function or
-    method, or an object compared by identity."""
-    return (
-        type(value) in _PLAIN_VALUES
-        or isinstance(value, _CALLABLES)
-        or type(value).__eq__ is _IDENTITY_EQ
-    )
+def _key_value(value: Any, long_lived: tuple[type, ...]) -> Any:
+    """What stands for ``value`` in a key: a plain value with its type
+    (1, 1.0 and True are equal dict keys; -0.0 and 0.0 too), or a
+    long-lived object (or its method) itself; ``_MISSING`` otherwise."""
+    kind = type(value)
+    if kind in _PLAIN_VALUES:
+        return (kind, repr(value) if kind is float else value)
+    if isinstance(value, long_lived) or (
+        isinstance(value, types.MethodType) and isinstance(value.__self__, long_lived)
+    ):
+        return value
+    return _MISSING
 
 
 def prototype_key(
-    cls: type, client_id: Any, client_secret: Any, kwargs: dict[str, Any]
+    cls: type,
+    client_id: Any,
+    client_secret: Any,
+    kwargs: dict[str, Any],
+    long_lived: tuple[type, ...],
 ) -> tuple[Any, ...] | None:
-    """What sessions built alike have in common, or None when an argument
-    is a value (a dict, a token...) that a prototype cannot stand for."""
-    if not all(map(_by_identity, (client_id, client_secret, *kwargs.values()))):
+    """What sessions built alike have in common, or None when an argument is
+    neither a plain value nor a ``long_lived`` object or its method (a dict,
+    a token, a function made per call...): such sessions get a build."""
+    parts = [_key_value(client_id, ()), _key_value(client_secret, ())]
+    named = [(name, _key_value(value, long_lived)) for name, value in kwargs.items()]
+    if _MISSING in parts or any(part is _MISSING for _name, part in named):
         return None
     try:
-        # The type is part of the key: 1, 1.0 and True are equal dict keys.
-        return (
-            cls,
-            client_id,
-            type(client_id),
-            client_secret,
-            type(client_secret),
-            frozenset((k, type(v), v) for k, v in kwargs.items()),
-        )
+        return (cls, *parts, frozenset(named))
     except TypeError:  # a method of an unhashable object
         return None
 
@@ -328,6 +337,8 @@ def _maker(value: Any, twin: Any, session: Any, depth: int = 0) -> Any:
     how."""
     if value is session:
         return lambda new: new
+    if _weakly_refers_to(value, session):
+        return weakref.proxy
     if _is_shared(value, twin):
         return SHARED
     if depth > 1:

@@ -206,14 +206,6 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
             kwargs["transport"] = DeadlineTransport(**options)
         super().__init__(client_id, client_secret, **kwargs)
 
-    def close(self) -> None:
-        super().close()
-        self._forget_self()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        super().__exit__(*exc_info)
-        self._forget_self()
-
     def send(
         self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any
     ) -> httpx2.Response:
@@ -269,14 +261,6 @@ class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignor
         elif not {"transport", "mounts", "limits"} & kwargs.keys():
             kwargs["limits"] = pool_limits(_pool_size(kwargs))
         super().__init__(client_id, client_secret, **kwargs)
-
-    async def aclose(self) -> None:
-        await super().aclose()
-        self._forget_self()
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await super().__aexit__(*exc_info)
-        self._forget_self()
 
     async def send(
         self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any

@@ -6,10 +6,12 @@ from typing import Any
 
 import requests
 import urllib3
+from authlib.integrations.base_client import BaseApp
 from authlib.oauth2.client import DEFAULT_HEADERS as TOKEN_REQUEST_HEADERS
 from requests.auth import AuthBase
 
 from ._client import ClientMixin
+from ._dialect import SngineDialect
 from ._requests_build import (
     REQUESTS_SESSION_KWARGS,
     Prototypes,
@@ -68,6 +70,11 @@ class _FormCarriesCredentials(AuthBase):
 
 _FORM_CARRIES_CREDENTIALS = _FormCarriesCredentials()
 
+# What a prototype's key may hold besides plain values (and these objects'
+# methods, such as a registered app's update_token): objects made once and
+# shared by every session of an app. Any other argument gets a build.
+_LONG_LIVED = (SngineDialect, SharedConnections, BaseApp)
+
 
 class CashSocialSession(ClientMixin, _LeanOAuth2Session):
     """A ``requests`` session for one Sngine app, built on Authlib's
@@ -94,8 +101,9 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
     transport_errors = (requests.RequestException, urllib3.exceptions.HTTPError)
     timeout_errors = (requests.Timeout, urllib3.exceptions.TimeoutError)
 
-    #: Sessions over a shared pool, built with equal arguments, copied from
-    #: one prototype per class and arguments (see ``_requests_build``).
+    #: Sessions of this class (not of a subclass, whose build may do more)
+    #: over a shared pool, built with equal arguments, are copied from one
+    #: prototype per set of arguments (see ``_requests_build``).
     _prototypes = Prototypes()
 
     def __init__(
@@ -104,15 +112,14 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
         client_secret: str | None = None,
         **kwargs: Any,
     ) -> None:
-        connections: SharedConnections | None = kwargs.get("connections")
         key = (
-            prototype_key(type(self), client_id, client_secret, kwargs)
-            if connections is not None and self.lean_construction
+            prototype_key(cls, client_id, client_secret, kwargs, _LONG_LIVED)
+            if (cls := type(self)) is CashSocialSession
+            and isinstance(kwargs.get("connections"), SharedConnections)
             else None
         )
         copier = None
         if key is not None:
-            cls = type(self)
 
             def build() -> Any:
                 session = cls.__new__(cls)
@@ -180,7 +187,6 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
                 if self.adapters.get(prefix) is self._shared.adapter:
                     del self.adapters[prefix]
         super().close()
-        self._forget_self()
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> Any:
         """requests' ``send``, to the site's origin only, following no

@@ -257,8 +257,9 @@ def test_the_exchange_still_runs_the_sessions_compliance_hooks(site):
 
 def _copier_for(cls, *args, **kwargs):
     from authlib_cashsocial._requests_build import prototype_key
+    from authlib_cashsocial.requests_client import _LONG_LIVED
 
-    key = prototype_key(cls, *args, kwargs)
+    key = prototype_key(cls, *args, kwargs, _LONG_LIVED)
     assert key is not None
     return cls._prototypes._copiers.get(key)
 
@@ -267,7 +268,12 @@ def test_the_prototype_copy_passes_its_own_check_on_these_releases():
     from authlib_cashsocial.requests_client import SharedConnections
 
     connections = SharedConnections()
-    options = {"base_url": SITE, "connections": connections, "update_token": print}
+    app = _registered_app()
+    options = {
+        "base_url": SITE,
+        "connections": connections,
+        "update_token": app._on_update_token,  # what a registered app passes
+    }
     with authlib_cashsocial.CashSocialSession("42", "s3cret", **options):
         pass
     copier = _copier_for(
@@ -309,7 +315,7 @@ def test_sessions_copied_from_one_prototype_share_nothing_but_the_pool(site):
     assert second.params == {}
     assert second.proxies == {}
     assert second.token_auth is not first.token_auth
-    assert second.token_auth.client is second
+    assert second.token_auth.client.__dict__ is vars(second)  # a weak proxy
     assert second.session is second
     assert not second.token_auth.hooks
     assert second.dialect is first.dialect  # shared by design: settings, learning
@@ -325,37 +331,92 @@ def test_sessions_copied_from_one_prototype_share_nothing_but_the_pool(site):
     connections.close()
 
 
-def test_a_session_that_cannot_be_copied_is_built_every_time():
+def _registered_app():
+    from authlib.integrations.flask_client import OAuth
+    from flask import Flask
+
+    return authlib_cashsocial.register(
+        OAuth(Flask("prototype")), client_id="42", client_secret="s3cret"
+    )
+
+
+def test_a_subclass_is_built_every_time():
+    # A subclass's build may read something the key does not hold (here, who
+    # the current user is): a copy would give every user the first one's.
+    import contextvars
+
     from authlib_cashsocial.requests_client import SharedConnections
 
-    class Unusual(authlib_cashsocial.CashSocialSession):
-        def _build(self, *args):
-            super()._build(*args)
-            self.something = object()  # a value of a kind the copy does not know
+    current_user = contextvars.ContextVar("current_user")
+
+    class PerUser(authlib_cashsocial.CashSocialSession):
+        def register_client_auth_method(self, auth):
+            super().register_client_auth_method(auth)
+            self.headers["X-On-Behalf-Of"] = current_user.get()
 
     connections = SharedConnections()
-    sessions = [Unusual("42", "s3cret", base_url=SITE, connections=connections)]
-    sessions.append(Unusual("42", "s3cret", base_url=SITE, connections=connections))
-    assert (
-        _copier_for(Unusual, "42", "s3cret", base_url=SITE, connections=connections)
-        is None
-    )
-    assert sessions[0].something is not sessions[1].something
+    options = {"base_url": SITE, "connections": connections}
+    sessions = []
+    for user in ("alice", "bob"):
+        current_user.set(user)
+        sessions.append(PerUser("42", "s3cret", **options))
+    assert [s.headers["X-On-Behalf-Of"] for s in sessions] == ["alice", "bob"]
+    assert _copier_for(PerUser, "42", "s3cret", **options) is None
     for session in sessions:
         session.close()
     connections.close()
 
 
-def test_an_argument_that_is_a_value_gets_a_standard_build():
+def test_a_session_that_cannot_be_copied_gets_no_copier():
+    from authlib_cashsocial._requests_build import Prototypes
+
+    class Unusual(authlib_cashsocial.CashSocialSession):
+        def __init__(self):
+            super().__init__("42", "s3cret", base_url=SITE)
+            self.something = object()  # a value of a kind the copy does not know
+
+    assert Prototypes().copier(("unusual",), Unusual) is None
+
+
+def test_an_argument_that_is_not_long_lived_gets_a_build():
     from authlib_cashsocial._requests_build import prototype_key
+    from authlib_cashsocial.requests_client import _LONG_LIVED
+
+    def key(**kwargs):
+        cls = authlib_cashsocial.CashSocialSession
+        return prototype_key(cls, "42", "s", kwargs, _LONG_LIVED)
+
+    class Store:
+        def save(self, token):
+            pass
 
     token = {"access_token": "t" * 32, "token_type": "Bearer"}
-    cls = authlib_cashsocial.CashSocialSession
-    assert prototype_key(cls, "42", "s", {"token": token}) is None
-    assert prototype_key(cls, "42", "s", {"hooks": {"response": []}}) is None
-    # Equal but not the same: 1, 1.0 and True are not one key.
-    keys = {prototype_key(cls, "42", "s", {"timeout": v}) for v in (1, 1.0, True)}
-    assert len(keys) == 3
+    assert key(token=token) is None
+    assert key(hooks={"response": []}) is None
+    assert key(update_token=lambda token: None) is None  # made per call
+    assert key(update_token=Store().save) is None  # a method of a per-call object
+    assert key(update_token=_registered_app()._on_update_token) is not None
+    # Equal but not the same: 1, 1.0 and True; 0.0 and -0.0.
+    assert len({key(timeout=v) for v in (1, 1.0, True)}) == 3
+    assert key(leeway=0.0) != key(leeway=-0.0)
+
+
+def test_a_closed_sessions_token_holder_still_checks_expiry():
+    import time
+
+    import requests
+    from authlib.integrations.base_client import InvalidTokenError
+
+    session = authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE)
+    session.token = {
+        "access_token": "a" * 32,
+        "token_type": "Bearer",
+        "expires_at": int(time.time()) - 3600,
+    }
+    session.close()
+    request = requests.Request("GET", f"{SITE}/api/get_user_info").prepare()
+    with pytest.raises(InvalidTokenError):
+        session.token_auth(request)
 
 
 def test_a_bad_option_is_refused_on_every_call():
@@ -385,7 +446,7 @@ def _freed_at_once(make_and_close):
         gc.enable()
 
 
-def test_a_closed_session_is_freed_at_once():
+def test_a_session_is_freed_at_once():
     from authlib_cashsocial.requests_client import SharedConnections
 
     connections = SharedConnections()
@@ -402,10 +463,13 @@ def test_a_closed_session_is_freed_at_once():
 
     assert _freed_at_once(session(connections=connections))  # a copy
     assert _freed_at_once(session())  # a lean build
+    assert _freed_at_once(  # never closed
+        lambda: authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE)
+    )
     connections.close()
 
 
-def test_a_closed_httpx_client_is_freed_at_once():
+def test_an_httpx_client_is_freed_at_once():
     import asyncio
 
     from authlib_cashsocial.httpx_client import (
