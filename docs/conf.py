@@ -61,7 +61,7 @@ nitpick_ignore_regex = [
     (
         r"py:.*",
         r"authlib_cashsocial\.(_app\._AppBase|_client\._ClientBase"
-        r"|requests_client\._LeanOAuth2Session)",
+        r"|_requests_build\._LeanOAuth2Session)",
     ),
     (r"py:.*", r"(Any|T|Placement|TokenMethod|HTTPResponse|UserInfo|OAuthError)"),
     (r"py:.*", r"Session"),
