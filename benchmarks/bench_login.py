@@ -581,7 +581,7 @@ class Report:
 
     def cpu_rows(self) -> list[tuple[str, ...]]:
         rows: list[tuple[str, ...]] = [
-            ("client, by turns with", "client µs", "other µs", "difference µs")
+            ("pair", "client µs", "other µs", "difference µs")
         ]
         for pair, (client, other) in CPU_PAIRS.items():
             cpu = self.cpu[pair]
