@@ -51,38 +51,6 @@ REQUESTS_SESSION_KWARGS = (
 )
 
 _PLAIN_VALUES = (type(None), bool, int, float, str, bytes)
-# The copiers of plain values (the value itself, every time).
-_SAME: set[Callable[[], Any]] = set()
-_Copier = Callable[[], Any]
-
-
-def _copier(value: Any) -> _Copier | None:
-    """How to make, for a new session, a value equal to a fresh
-    ``requests.Session``'s ``value`` (and as unshared); None when this does
-    not know how for its type."""
-    if isinstance(value, _PLAIN_VALUES):
-
-        def same() -> Any:
-            return value
-
-        _SAME.add(same)
-        return same
-    if type(value) is RequestsCookieJar and not len(value):
-        return RequestsCookieJar  # what cookiejar_from_dict({}) returns
-    if type(value) is CaseInsensitiveDict and _is_plain_store(value):
-        return functools.partial(_headers_like, vars(value)["_store"])
-    plain_mapping = type(value) in (dict, OrderedDict) and all(
-        isinstance(v, _PLAIN_VALUES) for v in value.values()
-    )
-    if plain_mapping or type(value) is CaseInsensitiveDict:
-        copy: _Copier = value.copy
-        return copy
-    if type(value) is dict and all(type(v) is list for v in value.values()):
-        if not any(value.values()):  # requests' default_hooks(): empty lists
-            events = tuple(value)
-            return lambda: {event: [] for event in events}
-        return lambda: {key: list(items) for key, items in value.items()}
-    return None
 
 
 def _is_plain_store(headers: CaseInsensitiveDict[Any]) -> bool:
@@ -104,26 +72,42 @@ def _headers_like(store: OrderedDict[str, tuple[str, Any]]) -> CaseInsensitiveDi
     return headers
 
 
-def session_attributes_recipe(
-    template: requests.Session,
-) -> tuple[tuple[str, _Copier], ...] | None:
+#: What a new session's attributes are made from: those set as they are,
+#: and those made anew for it (``name``, ``make(new_session)``).
+_Recipe = tuple[dict[str, Any], tuple[tuple[str, Callable[[Any], Any]], ...]]
+
+
+def _empty_like(value: Any) -> Callable[[Any], Any]:
+    kind = type(value)
+    return lambda _new: kind()
+
+
+def session_attributes_recipe(template: requests.Session) -> _Recipe | None:
     """What ``requests.Session.__init__`` sets on a session, read from the
-    fresh ``template``, as makers of equal, unshared values; the transport
-    adapters come out empty. None when an attribute has a type this cannot
-    copy (a requests release newer than this package knows): then sessions
-    are built by requests itself."""
-    recipe: list[tuple[str, _Copier]] = []
+    fresh ``template`` (and a twin of it, to tell what every session shares)
+    the way a prototype is copied (:func:`_maker`); the transport adapters
+    come out empty. None when an attribute has a type this cannot copy (a
+    requests release newer than this package knows): then sessions are
+    built by requests itself."""
+    twin = type(template)()
+    twin.close()
+    twin_fields = vars(twin)
+    shared: dict[str, Any] = {}
+    made: list[tuple[str, Callable[[Any], Any]]] = []
     for name, value in vars(template).items():
         if name == "adapters":
             if type(value) not in (dict, OrderedDict) or not value:
                 return None
-            recipe.append((name, type(value)))
+            made.append((name, _empty_like(value)))
             continue
-        make = _copier(value)
+        make = _maker(value, twin_fields.get(name, _MISSING), template)
         if make is None:
             return None
-        recipe.append((name, make))
-    return tuple(recipe)
+        if make is SHARED:
+            shared[name] = value
+        else:
+            made.append((name, make))
+    return shared, tuple(made)
 
 
 def _oauth2_session_defaults() -> dict[str, Any]:
@@ -180,19 +164,17 @@ class _LeanOAuth2Session(OAuth2Session):  # type: ignore[misc]
 
 
 def _lean_build(
-    recipe: tuple[tuple[str, _Copier], ...], defaults: dict[str, Any]
+    recipe: _Recipe, defaults: dict[str, Any]
 ) -> Callable[[Any, Any, Any, dict[str, Any]], None]:
-    # Plain values are set as they are; the others are made anew each time.
-    plain = [(name, make()) for name, make in recipe if make in _SAME]
-    made = [(name, make) for name, make in recipe if make not in _SAME]
+    shared, made = recipe
 
     def build(
         session: Any, client_id: Any, client_secret: Any, kwargs: dict[str, Any]
     ) -> None:
-        for name, value in plain:  # requests.Session.__init__, minus adapters
-            setattr(session, name, value)
+        state = vars(session)  # requests.Session.__init__, minus adapters
+        state.update(shared)
         for name, make in made:
-            setattr(session, name, make())
+            state[name] = make(session)
         session.default_timeout = kwargs.pop("default_timeout", None)
         _update_session_configure(session, kwargs)
         OAuth2Client.__init__(
