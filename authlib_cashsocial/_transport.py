@@ -34,6 +34,7 @@ __all__ = [
     "DeadlineExceeded",
     "check_destination",
     "deadline",
+    "is_identity",
     "origin",
     "redirect_error",
     "time_left",
@@ -198,10 +199,15 @@ class BodyReader:
             self._parts.append(data)
 
 
+def is_identity(encoding: str | None) -> bool:
+    """Whether a ``Content-Encoding`` value says the body is not encoded."""
+    return encoding is None or encoding.strip().lower() in ("", "identity")
+
+
 def _decoder(encoding: str | None) -> zlib._Decompress | None:
-    name = (encoding or "").strip().lower()
-    if name in ("", "identity"):
+    if is_identity(encoding):
         return None
+    name = (encoding or "").strip().lower()
     if name in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
     if name == "deflate":

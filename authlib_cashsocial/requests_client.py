@@ -19,7 +19,13 @@ from ._requests_build import (
     prototype_key,
 )
 from ._requests_transport import DeadlineAdapter
-from ._transport import ACCEPT_ENCODING, BodyReader, check_destination, redirect_error
+from ._transport import (
+    ACCEPT_ENCODING,
+    BodyReader,
+    check_destination,
+    is_identity,
+    redirect_error,
+)
 
 __all__ = ["CashSocialSession", "SharedConnections"]
 
@@ -206,19 +212,32 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
         if caller_streams:
             return response
         try:
-            reader = BodyReader.for_headers(
-                response.headers, limit=settings.max_response_size
-            )
-            for chunk in response.raw.stream(CHUNK_SIZE, decode_content=False):
-                reader.feed(chunk)
-            if response.raw.length_remaining:  # urllib3 1.26 lets it pass silently
-                raise urllib3.exceptions.ProtocolError(
-                    "body shorter than Content-Length"
-                )
-            body = reader.body()
+            body = _read_body(response, settings.max_response_size)
         finally:
             response.close()
         # requests keeps a read body in _content; it has no public setter.
         response._content = body
         response.headers.pop("Content-Encoding", None)
         return response
+
+
+def _read_body(response: requests.Response, limit: int) -> bytes:
+    """The raw body, decoded, of at most ``limit`` bytes either way."""
+    raw = response.raw
+    length = getattr(raw, "length_remaining", None)
+    if (
+        length is not None
+        and length <= limit
+        and is_identity(response.headers.get("content-encoding"))
+    ):
+        # The common answer: its length is known and within the bound, so
+        # one read takes it (http.client reads Content-Length bytes, no more).
+        body: bytes = raw.read(decode_content=False)
+    else:
+        reader = BodyReader.for_headers(response.headers, limit=limit)
+        for chunk in raw.stream(CHUNK_SIZE, decode_content=False):
+            reader.feed(chunk)
+        body = reader.body()
+    if raw.length_remaining:  # urllib3 1.26 lets a short body pass silently
+        raise urllib3.exceptions.ProtocolError("body shorter than Content-Length")
+    return body

@@ -196,6 +196,33 @@ def test_a_gzip_bomb_costs_bounded_memory(site: FakeSite, make_driver):
     assert peak < 8 * MIB, f"{peak} bytes held for a bounded answer"
 
 
+def _user_info_of_size(size: int) -> bytes:
+    """A valid user-info answer padded (JSON whitespace) to ``size`` bytes."""
+    row = b'{"user_info": {"user_id": "7", "user_name": "edge"}}'
+    return row + b" " * (size - len(row))
+
+
+@pytest.mark.parametrize("encoding", [None, "identity", " Identity "])
+def test_a_plain_answer_is_bounded_to_the_byte(site: FakeSite, make_driver, encoding):
+    """The length the site declares decides: an answer of exactly
+    max_response_size bytes is read, one byte more is refused unread."""
+    limit = 4096
+    driver = make_driver(max_response_size=limit)
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    headers = () if encoding is None else (("Content-Encoding", encoding),)
+    site.fake.inject(
+        "api/get_user_info", Body(_user_info_of_size(limit), headers=headers)
+    )
+    assert driver.userinfo()["preferred_username"] == "edge"
+    site.fake.inject(
+        "api/get_user_info", Body(_user_info_of_size(limit + 1), headers=headers)
+    )
+    with pytest.raises(UnexpectedResponseError) as failure:
+        driver.userinfo()
+    assert f"max_response_size ({limit} bytes)" in failure.value.description
+    assert driver.userinfo()["sub"] == "101"  # the client is still usable
+
+
 @pytest.mark.parametrize(
     "body",
     [
