@@ -189,6 +189,7 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
 
     http_keywords = HTTPX_CLIENT_KWARGS
     default_auth = httpx2.USE_CLIENT_DEFAULT
+    form_body_keyword = "content"  # httpx2's data= takes a dict, not a form
     transport_errors = (httpx2.TransportError,)
     timeout_errors = (httpx2.TimeoutException,)
 
@@ -244,6 +245,7 @@ class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignor
 
     http_keywords = HTTPX_CLIENT_KWARGS
     default_auth = httpx2.USE_CLIENT_DEFAULT
+    form_body_keyword = "content"  # httpx2's data= takes a dict, not a form
     transport_errors = (httpx2.TransportError,)
     timeout_errors = (httpx2.TimeoutException,)
 

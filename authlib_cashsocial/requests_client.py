@@ -7,7 +7,6 @@ from typing import Any
 import requests
 import urllib3
 from authlib.integrations.base_client import BaseApp
-from authlib.oauth2.client import DEFAULT_HEADERS as TOKEN_REQUEST_HEADERS
 from requests.auth import AuthBase
 
 from ._client import ClientMixin
@@ -103,6 +102,7 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
 
     http_keywords = REQUESTS_SESSION_KWARGS
     timeout_keyword = "default_timeout"
+    exchange_auth = _FORM_CARRIES_CREDENTIALS
     # Reading the raw body (below) can raise urllib3's own errors.
     transport_errors = (requests.RequestException, urllib3.exceptions.HTTPError)
     timeout_errors = (requests.Timeout, urllib3.exceptions.TimeoutError)
@@ -155,36 +155,6 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
                 self.mount(prefix, adapter)
         else:  # what the two mounts give (the longer prefix first)
             self.adapters.update((prefix, adapter) for prefix in _PREFIXES)
-
-    def _send_exchange(self, method: str, params: dict[str, Any]) -> Any:
-        """What Authlib's ``fetch_token`` does for this grant (its headers,
-        the ``access_token_response`` compliance hooks, then
-        ``parse_response_token``), with Sngine's form written once: Authlib
-        would encode OAuth's form, decode it for requests to encode again,
-        and the client authentication method would parse it and write
-        Sngine's."""
-        options = dict(params)
-        url, form = self.dialect.token_request(
-            method,
-            options.pop("url"),
-            self.client_id,
-            self.client_secret,
-            options.pop("code"),
-        )
-        del options["grant_type"]
-        headers = options.pop("headers", None)
-        response = self.request(
-            method,
-            url,
-            data=form,
-            headers=TOKEN_REQUEST_HEADERS if headers is None else headers,
-            withhold_token=True,
-            auth=_FORM_CARRIES_CREDENTIALS,
-            **options,
-        )
-        for hook in self.compliance_hook["access_token_response"]:
-            response = hook(response)
-        return self.parse_response_token(response)
 
     def close(self) -> None:
         """Close this session; a shared pool stays open for the next one."""
