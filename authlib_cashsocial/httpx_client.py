@@ -90,11 +90,17 @@ def _refuse_redirect(response: httpx2.Response) -> None:
 
 def _read(response: httpx2.Response, body: bytes) -> httpx2.Response:
     """A read response holding the decoded ``body``."""
-    headers = [
-        (name, value)
-        for name, value in response.headers.multi_items()
-        if name.lower() not in _WIRE_HEADERS
-    ]
+    wire = response.headers
+    length = str(len(body))
+    headers: httpx2.Headers | list[tuple[str, str]] = wire
+    if "content-encoding" in wire or wire.get("content-length", length) != length:
+        # The body was decoded: drop what described it on the wire (httpx2
+        # sets the new Content-Length). A plain answer keeps its headers.
+        headers = [
+            (name, value)
+            for name, value in wire.multi_items()
+            if name.lower() not in _WIRE_HEADERS
+        ]
     return httpx2.Response(
         response.status_code,
         headers=headers,

@@ -187,7 +187,9 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
             response.close()
         # requests keeps a read body in _content; it has no public setter.
         response._content = body
-        response.headers.pop("Content-Encoding", None)
+        if response.headers.pop("Content-Encoding", None) is not None:
+            # The headers describe the body held now, as httpx2's do.
+            response.headers["Content-Length"] = str(len(body))
         return response
 
 

@@ -254,6 +254,32 @@ def test_a_gzipped_answer_that_fits_is_read(site: FakeSite, make_driver):
     assert driver.userinfo()["preferred_username"] == "gz"
 
 
+@pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gzip"])
+def test_a_read_answer_describes_the_body_it_holds(
+    site: FakeSite, make_driver, gzipped
+):
+    """A raw call's answer holds the decoded body, and its headers say so:
+    no Content-Encoding, a Content-Length that is the body's; the site's
+    other headers are kept."""
+    import gzip
+
+    driver = make_driver()
+    driver.fetch_token(authorization_response=log_in(site, driver))
+    row = b'{"user_info": {"user_id": "7", "user_name": "raw"}}' + b" " * 300
+    body = gzip.compress(row) if gzipped else row
+    encoding = (("Content-Encoding", "gzip"),) if gzipped else ()
+    site.fake.inject(
+        "api/get_user_info",
+        Body(body, headers=(("X-Site", "kept"), *encoding)),
+    )
+    answer = driver._run(driver.client.get(driver.client.userinfo_url))
+    assert answer.content == row
+    assert "content-encoding" not in answer.headers
+    assert answer.headers["content-length"] == str(len(row))
+    assert answer.headers["x-site"] == "kept"
+    assert answer.json()["user_info"]["user_name"] == "raw"
+
+
 @pytest.mark.parametrize("library", ["requests", "httpx"])
 def test_compliance_fix_turns_redirects_off_too(site: FakeSite, library):
     """Your own Authlib session, once fixed, re-sends nothing elsewhere."""
