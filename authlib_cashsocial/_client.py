@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.auth import TokenAuth
 from authlib.oauth2.client import DEFAULT_HEADERS as TOKEN_REQUEST_HEADERS
 from authlib.oidc.core import UserInfo
 
@@ -20,7 +21,7 @@ from ._callback import auth_key_from_callback, validate_auth_key
 from ._dialect import SngineDialect
 from ._options import CLIENT_OPTIONS, Settings, reject_unknown
 from ._responses import transport_error
-from ._sngine import APP_ID_PARAM
+from ._sngine import ACCESS_TOKEN_PARAM, APP_ID_PARAM
 from ._transport import deadline, time_left
 from .errors import AccessTokenInvalidError
 
@@ -149,9 +150,10 @@ class _ClientBase:
     timeout_keyword = "timeout"
     #: The ``auth`` value that means "the session's token" to Authlib.
     default_auth: Any = None
-    #: The ``auth`` of the exchange, whose form carries the credentials
-    #: already, and the keyword that sends a ready form body.
-    exchange_auth: Any = None
+    #: The ``auth`` of a request that carries its credentials already (the
+    #: exchange's form, the user info's signed URL): nothing is added.
+    carried_credentials_auth: Any = None
+    #: The ``request()`` keyword that sends a ready form body.
     form_body_keyword = "data"
     #: The HTTP library's exceptions for a failed request, and for a timeout.
     transport_errors: tuple[type[BaseException], ...] = ()
@@ -289,7 +291,7 @@ class _ClientBase:
         options[self.form_body_keyword] = form
         options["headers"] = TOKEN_REQUEST_HEADERS if headers is None else headers
         options["withhold_token"] = True
-        options["auth"] = self.exchange_auth
+        options["auth"] = self.carried_credentials_auth
         return url, options
 
     def _token_from_exchange(self, response: Any) -> Any:
@@ -299,6 +301,30 @@ class _ClientBase:
         for hook in self.compliance_hook["access_token_response"]:  # type: ignore[attr-defined]
             response = hook(response)
         return self.parse_response_token(response)  # type: ignore[attr-defined]
+
+    def _userinfo_request(
+        self, kwargs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The user-info call as a signed URL and ``request()`` keywords, or
+        None for the token holder's way. Without options of the caller's,
+        hooks or another token type, the URL is signed here once, as
+        Authlib's token holder signs it (the token in the query): the holder
+        would build the request a second time around the signed URL."""
+        holder = self.token_auth
+        if (
+            kwargs
+            or holder.hooks
+            or holder.token_placement != "uri"
+            or type(holder).prepare is not TokenAuth.prepare
+        ):
+            return None
+        self._check_token(withhold_token=False, auth=self.default_auth)
+        if str(self.token.get("token_type", "bearer")).lower() != "bearer":
+            return None
+        url = add_params_to_uri(
+            self.userinfo_url, [(ACCESS_TOKEN_PARAM, self.token["access_token"])]
+        )
+        return url, {"withhold_token": True, "auth": self.carried_credentials_auth}
 
     def _check_token(self, *, withhold_token: bool, auth: Any) -> None:
         """Fail before sending when the request needs a token we lack."""
@@ -389,7 +415,11 @@ class ClientMixin(_ClientBase):
 
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims (see *Normalized claims*)."""
-        response = self.get(self.userinfo_url, **kwargs)  # type: ignore[attr-defined]
+        signed = self._userinfo_request(kwargs)
+        if signed is None:
+            response = self.get(self.userinfo_url, **kwargs)  # type: ignore[attr-defined]
+        else:
+            response = self.request("GET", signed[0], **signed[1])
         return self.dialect.userinfo_from_response(response)
 
 
@@ -442,5 +472,9 @@ class AsyncClientMixin(_ClientBase):
 
     async def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims."""
-        response = await self.get(self.userinfo_url, **kwargs)  # type: ignore[attr-defined]
+        signed = self._userinfo_request(kwargs)
+        if signed is None:
+            response = await self.get(self.userinfo_url, **kwargs)  # type: ignore[attr-defined]
+        else:
+            response = await self.request("GET", signed[0], **signed[1])
         return self.dialect.userinfo_from_response(response)

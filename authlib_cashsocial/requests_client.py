@@ -64,16 +64,17 @@ class SharedConnections:
         self.adapter.close()
 
 
-class _FormCarriesCredentials(AuthBase):
-    """The exchange's ``auth``: its credentials are in its form already, and
-    nothing else is added (without an ``auth``, requests would look up
-    ``~/.netrc`` credentials for the site)."""
+class _CredentialsCarried(AuthBase):
+    """The ``auth`` of a request that carries its credentials already (the
+    exchange's form, the user info's signed URL): nothing else is added
+    (without an ``auth``, requests would look up ``~/.netrc`` credentials
+    for the site)."""
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
 
 
-_FORM_CARRIES_CREDENTIALS = _FormCarriesCredentials()
+_CREDENTIALS_CARRIED = _CredentialsCarried()
 
 # What a prototype's key may hold besides plain values (and these objects'
 # methods, such as a registered app's update_token): objects made once and
@@ -102,7 +103,7 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
 
     http_keywords = REQUESTS_SESSION_KWARGS
     timeout_keyword = "default_timeout"
-    exchange_auth = _FORM_CARRIES_CREDENTIALS
+    carried_credentials_auth = _CREDENTIALS_CARRIED
     # Reading the raw body (below) can raise urllib3's own errors.
     transport_errors = (requests.RequestException, urllib3.exceptions.HTTPError)
     timeout_errors = (requests.Timeout, urllib3.exceptions.TimeoutError)

@@ -304,3 +304,61 @@ def test_compliance_fix_turns_redirects_off_too(site: FakeSite, library):
                 session.fetch_token(code="a" * 32, follow_redirects=True)
             assert thief.requests == []
     session.close()
+
+
+# ------------------------------------------------------- what each call carries
+
+
+def test_a_protected_request_hook_still_signs_the_user_info_call(
+    site: FakeSite, make_driver
+):
+    """The user info is signed once, as Authlib's token holder signs it;
+    with a ``protected_request`` compliance hook, the holder signs it and
+    the hook runs."""
+    driver = make_driver()
+    token = driver.fetch_token(authorization_response=log_in(site, driver))
+
+    def hook(url: str, headers: Any, body: Any) -> tuple[str, Any, Any]:
+        return f"{url}&hooked=1", headers, body
+
+    driver.client.register_compliance_hook("protected_request", hook)
+    assert driver.userinfo()["sub"] == "101"
+    [call] = site.fake.requests_to("api/get_user_info")
+    assert call.param("hooked") == "1"
+    assert call.query["access_token"] == [token["access_token"]]
+
+
+class Recorder:
+    """A site that answers the exchange and the user info, and records the
+    Authorization header of each request."""
+
+    def __init__(self) -> None:
+        self.authorization: list[str | None] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.authorization.append(environ.get("HTTP_AUTHORIZATION"))
+        if environ["PATH_INFO"].endswith("get_user_info"):
+            body = b'{"user_info": {"user_id": "7"}}'
+        else:
+            body = b'{"access_token": "' + b"0" * 32 + b'"}'
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+
+def test_no_netrc_credentials_join_a_call(client_kind, tmp_path, monkeypatch):
+    """Each call carries its own credentials (the exchange's form, the
+    signed user-info URL): a ``.netrc`` entry for the site adds nothing."""
+    recorder = Recorder()
+    with serve_wsgi(recorder) as base_url:
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine 127.0.0.1 login someone password elsewhere\n")
+        netrc.chmod(0o600)
+        monkeypatch.setenv("NETRC", str(netrc))
+        client = make_client(client_kind, "1", "s" * 28, base_url=base_url)
+        driver = Driver(client_kind, client)
+        try:
+            driver.fetch_token(auth_key="a" * 32)
+            assert driver.userinfo()["sub"] == "7"
+        finally:
+            driver.close()
+    assert recorder.authorization == [None, None]
