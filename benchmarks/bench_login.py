@@ -17,7 +17,9 @@ over HTTPS on loopback in a separate process and makes three runs. Each run:
 
 2. 100 concurrent logins against a site that answers in 50 ms, through the
    Starlette app (b) and through the same two routes written by hand over
-   one shared ``httpx2.AsyncClient`` (e, the burst's floor), alternately;
+   one shared ``httpx2.AsyncClient`` (e, the burst's floor), alternately,
+   each burst after a few logins of its own client, with no open connection
+   and after a full garbage collection;
 
 3. CPU per login with the network removed (``bench_cpu.py``, pyperf): each
    package client logs in by turns with what it is compared with, inside
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -60,6 +63,8 @@ import authlib_cashsocial
 
 HERE = Path(__file__).resolve().parent
 APP = "http://app.test"
+#: Logins of its own a client makes before each of its bursts.
+WARM_LOGINS = 3
 AGENTS = {
     "a": "a-flask-package",
     "b": "b-starlette-package",
@@ -391,14 +396,21 @@ def one_run(
     }
 
     # The bursts, the site answering in 50 ms: b and e by turns (b e e b ...),
-    # each from no open connection; a ratio is taken between neighbours.
+    # a ratio taken between neighbours. Each starts alike: its client warm
+    # from a few logins of its own (not from the other's burst, which left
+    # both the CPU's caches and the heap to the other), then no open
+    # connection and no garbage of the burst before (a full collection
+    # otherwise fell on every second burst).
     users = [f"bench{n}" for n in range(2, 2 + min(args.concurrent, BENCH_USERS - 2))]
     site.set_delay(0.05)
     burst_ms: dict[str, list[float]] = {"b": [], "e": []}
     burst_conns: dict[str, list[float]] = {"b": [], "e": []}
     for turn in range(args.bursts):
         for name in ("b", "e") if (turn + number) % 2 == 0 else ("e", "b"):
+            for _ in range(WARM_LOGINS):
+                loop.run_until_complete(bursts[name].one("bench0"))
             loop.run_until_complete(bursts[name].cold())
+            gc.collect()
             before = site.stats()
             start = time.perf_counter()
             loop.run_until_complete(bursts[name].burst(users))
@@ -437,7 +449,7 @@ def main() -> int:
     parser.add_argument("--logins", type=int, default=150, help="per client per run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrent", type=int, default=100)
-    parser.add_argument("--bursts", type=int, default=4, help="per client per run")
+    parser.add_argument("--bursts", type=int, default=8, help="per client per run")
     parser.add_argument(
         "--processes", type=int, default=10, help="pyperf processes per pair"
     )
