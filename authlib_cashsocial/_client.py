@@ -33,6 +33,8 @@ _METADATA = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint")
 # Arguments of the login link and the exchange that this site has no use for
 # (it reads only app_id and echoes nothing), accepted for Authlib's sake.
 _IGNORED_BY_SITE = frozenset({"redirect_uri", "scope", "state", "code_verifier"})
+# What requests and httpx2 write for a form they encode themselves.
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # Token-request options that would let a credential leave base_url's origin.
 _NEVER_FORWARDED = frozenset({"allow_redirects", "follow_redirects", "auth"})
 
@@ -155,6 +157,10 @@ class _ClientBase:
     carried_credentials_auth: Any = None
     #: The ``request()`` keyword that sends a ready form body.
     form_body_keyword = "data"
+    #: ``request()`` options that make the library read the answer whole
+    #: (within ``max_response_size``), whatever the client's own settings:
+    #: the exchange and the user info read the JSON they get.
+    read_whole_options: tuple[tuple[str, Any], ...] = ()
     #: The HTTP library's exceptions for a failed request, and for a timeout.
     transport_errors: tuple[type[BaseException], ...] = ()
     timeout_errors: tuple[type[BaseException], ...] = ()
@@ -288,8 +294,17 @@ class _ClientBase:
         )
         del options["grant_type"]
         headers = options.pop("headers", None)
+        if headers is None:
+            headers = TOKEN_REQUEST_HEADERS
+        elif form is not None and not any(
+            name.lower() == "content-type" for name in headers
+        ):
+            # Authlib sends the caller's headers instead of its own, and the
+            # HTTP library typed the form it encoded; a ready form is typed here.
+            headers = {**headers, "Content-Type": FORM_CONTENT_TYPE}
         options[self.form_body_keyword] = form
-        options["headers"] = TOKEN_REQUEST_HEADERS if headers is None else headers
+        options["headers"] = headers
+        options.update(self.read_whole_options)
         options["withhold_token"] = True
         options["auth"] = self.carried_credentials_auth
         return url, options
@@ -319,12 +334,17 @@ class _ClientBase:
         ):
             return None
         self._check_token(withhold_token=False, auth=self.default_auth)
-        if str(self.token.get("token_type", "bearer")).lower() != "bearer":
-            return None
-        url = add_params_to_uri(
-            self.userinfo_url, [(ACCESS_TOKEN_PARAM, self.token["access_token"])]
-        )
-        return url, {"withhold_token": True, "auth": self.carried_credentials_auth}
+        access_token = self.token.get("access_token")
+        if str(
+            self.token.get("token_type", "bearer")
+        ).lower() != "bearer" or not isinstance(access_token, str):
+            return None  # the holder's way, and its errors
+        url = add_params_to_uri(self.userinfo_url, [(ACCESS_TOKEN_PARAM, access_token)])
+        return url, {
+            "withhold_token": True,
+            "auth": self.carried_credentials_auth,
+            **dict(self.read_whole_options),
+        }
 
     def _check_token(self, *, withhold_token: bool, auth: Any) -> None:
         """Fail before sending when the request needs a token we lack."""
@@ -417,7 +437,9 @@ class ClientMixin(_ClientBase):
         """The signed-in user's normalized claims (see *Normalized claims*)."""
         signed = self._userinfo_request(kwargs)
         if signed is None:
-            response = self.get(self.userinfo_url, **kwargs)  # type: ignore[attr-defined]
+            response = self.get(  # type: ignore[attr-defined]
+                self.userinfo_url, **{**kwargs, **dict(self.read_whole_options)}
+            )
         else:
             response = self.request("GET", signed[0], **signed[1])
         return self.dialect.userinfo_from_response(response)
@@ -474,7 +496,9 @@ class AsyncClientMixin(_ClientBase):
         """The signed-in user's normalized claims."""
         signed = self._userinfo_request(kwargs)
         if signed is None:
-            response = await self.get(self.userinfo_url, **kwargs)  # type: ignore[attr-defined]
+            response = await self.get(  # type: ignore[attr-defined]
+                self.userinfo_url, **{**kwargs, **dict(self.read_whole_options)}
+            )
         else:
             response = await self.request("GET", signed[0], **signed[1])
         return self.dialect.userinfo_from_response(response)

@@ -34,7 +34,6 @@ __all__ = [
     "DeadlineExceeded",
     "check_destination",
     "deadline",
-    "is_identity",
     "origin",
     "redirect_error",
     "time_left",
@@ -165,6 +164,11 @@ class BodyReader:
     def for_headers(cls, headers: Mapping[str, str], *, limit: int) -> BodyReader:
         return cls(headers.get("content-encoding"), limit=limit)
 
+    @property
+    def passes_through(self) -> bool:
+        """Whether the body is kept as it comes (it is not encoded)."""
+        return self._decoder is None
+
     def feed(self, chunk: bytes) -> None:
         self._raw += len(chunk)
         if self._raw > self._limit:
@@ -199,13 +203,13 @@ class BodyReader:
             self._parts.append(data)
 
 
-def is_identity(encoding: str | None) -> bool:
+def _is_identity(encoding: str | None) -> bool:
     """Whether a ``Content-Encoding`` value says the body is not encoded."""
     return encoding is None or encoding.strip().lower() in ("", "identity")
 
 
 def _decoder(encoding: str | None) -> zlib._Decompress | None:
-    if is_identity(encoding):
+    if _is_identity(encoding):
         return None
     name = (encoding or "").strip().lower()
     if name in ("gzip", "x-gzip"):

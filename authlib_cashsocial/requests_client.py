@@ -22,7 +22,6 @@ from ._transport import (
     ACCEPT_ENCODING,
     BodyReader,
     check_destination,
-    is_identity,
     redirect_error,
 )
 
@@ -104,6 +103,8 @@ class CashSocialSession(ClientMixin, _LeanOAuth2Session):
     http_keywords = REQUESTS_SESSION_KWARGS
     timeout_keyword = "default_timeout"
     carried_credentials_auth = _CREDENTIALS_CARRIED
+    # A session made with stream=True would otherwise stream these too.
+    read_whole_options = (("stream", False),)
     # Reading the raw body (below) can raise urllib3's own errors.
     transport_errors = (requests.RequestException, urllib3.exceptions.HTTPError)
     timeout_errors = (requests.Timeout, urllib3.exceptions.TimeoutError)
@@ -198,19 +199,17 @@ def _read_body(response: requests.Response, limit: int) -> bytes:
     """The raw body, decoded, of at most ``limit`` bytes either way."""
     raw = response.raw
     length = getattr(raw, "length_remaining", None)
-    if (
-        length is not None
-        and length <= limit
-        and is_identity(response.headers.get("content-encoding"))
-    ):
-        # The common answer: its length is known and within the bound, so
-        # one read takes it (http.client reads Content-Length bytes, no more).
-        body: bytes = raw.read(decode_content=False)
+    reader = BodyReader.for_headers(response.headers, limit=limit)
+    if length is not None and length <= limit and reader.passes_through:
+        # The common answer: plain, its declared length within the bound. One
+        # read takes it, and reads one byte past the bound at most, whatever
+        # length http.client makes of the header (it reads "50, 50", which
+        # urllib3 takes as 50, as no length at all: to the end).
+        reader.feed(raw.read(limit + 1, decode_content=False))
     else:
-        reader = BodyReader.for_headers(response.headers, limit=limit)
         for chunk in raw.stream(CHUNK_SIZE, decode_content=False):
             reader.feed(chunk)
-        body = reader.body()
+    body = reader.body()
     if raw.length_remaining:  # urllib3 1.26 lets a short body pass silently
         raise urllib3.exceptions.ProtocolError("body shorter than Content-Length")
     return body

@@ -6,6 +6,7 @@ framework apps where the path differs."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from authlib_cashsocial import (
+    CashSocialError,
     ConfigurationError,
     ProviderRedirectError,
     ProviderTimeoutError,
@@ -362,3 +364,174 @@ def test_no_netrc_credentials_join_a_call(client_kind, tmp_path, monkeypatch):
         finally:
             driver.close()
     assert recorder.authorization == [None, None]
+
+
+# ---------------------------------------- answers and calls a review attacked
+
+
+@contextmanager
+def list_length_site(body_size: int) -> Iterator[tuple[str, list[int]]]:
+    """A hostile site: every answer says ``Content-Length: 50, 50`` (the
+    list form RFC 9110 allows, which urllib3 reads as 50 and http.client
+    cannot parse), then sends ``body_size`` bytes and closes. The list
+    records how many bytes each answer got out before the client hung up."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    sent: list[int] = []
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 50, 50\r\nConnection: close\r\n\r\n"
+            )
+            block = b" " * MIB
+            total = 0
+            try:
+                while total < body_size and not stop.is_set():
+                    conn.sendall(block)
+                    total += len(block)
+            except OSError:
+                pass
+            sent.append(total)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", sent
+    finally:
+        stop.set()
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
+        listener.close()
+        thread.join(timeout=10)
+
+
+def test_a_list_form_content_length_does_not_lift_max_response_size(client_kind):
+    """``Content-Length: 50, 50`` then 256 MiB: the client stops at
+    max_response_size (64 KiB here), as for any other answer. urllib3 reads
+    that header as 50 and http.client as no length at all, so a read of
+    "the declared length" would run to the end of the stream."""
+    limit = 64 * 1024
+    with list_length_site(256 * MIB) as (base_url, _sent):
+        client = make_client(
+            client_kind,
+            "1",
+            "s" * 28,
+            base_url=base_url,
+            max_response_size=limit,
+            timeout=30,
+        )
+        driver = Driver(client_kind, client)
+        tracemalloc.start()
+        try:
+            with pytest.raises(CashSocialError) as failure:
+                driver.fetch_token(auth_key="a" * 32)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+            driver.close()
+    assert peak < 16 * MIB, f"{peak // MIB} MiB held for a {limit}-byte bound"
+    if client_kind == "requests":  # a bad answer, not a broken connection
+        assert isinstance(failure.value, UnexpectedResponseError)
+
+
+def test_an_exchange_with_headers_of_the_callers_still_sends_a_form(
+    site: FakeSite, make_driver
+):
+    """``fetch_token(headers=...)`` is a request option (the apps'
+    ``authorize_access_token(headers=...)`` too): the caller's headers
+    replace Authlib's, and the ready form is still sent typed (untyped, a
+    site reads no $_POST and rejects the app_id)."""
+    driver = make_driver(token_method="post")
+    callback = log_in(site, driver)
+    token = driver.fetch_token(
+        authorization_response=callback, headers={"X-Request-Id": "r-1"}
+    )
+    assert token["access_token"]
+    [call] = site.fake.requests_to("api/authorize")
+    assert call.method == "POST"
+    assert call.form.get("app_id") == [site.app.app_id]
+
+
+@pytest.mark.parametrize("framework", ["starlette"])
+def test_a_starlette_app_exchange_with_headers_of_the_callers(
+    site: FakeSite, make_app, framework
+):
+    """The same through a registered Starlette app (AsyncCashSocialClient):
+    ``authorize_access_token(request, headers=...)``."""
+
+    def route(**kwargs):
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        async def with_headers(request):
+            remote = kwargs["oauth"].create_client("cashsocial")
+            try:
+                token = await remote.authorize_access_token(
+                    request, headers={"X-Request-Id": "r-1"}
+                )
+            except CashSocialError as error:
+                return JSONResponse(error.error, status_code=400)
+            return JSONResponse(token["userinfo"]["sub"])
+
+        kwargs["app"].router.routes.insert(0, Route("/hdr", with_headers))
+
+    app = make_app(extra=route, callback_path="/hdr")
+    answer = app.callback(app.at_site(app.start()))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == "101"
+
+
+@pytest.mark.parametrize("client_kind", ["requests"])
+def test_a_session_built_with_stream_true_keeps_the_body_bound(
+    site: FakeSite, make_driver, client_kind
+):
+    """A session made with ``stream=True`` (requests merges it into every
+    send) still reads the exchange's and the user info's answers within
+    max_response_size: both read the JSON they get."""
+    from authlib_cashsocial.testing import HugeBody
+
+    limit = 64 * 1024
+    driver = make_driver(stream=True, max_response_size=limit)
+    callback = log_in(site, driver)
+    site.fake.inject("api/authorize", HugeBody(size=64 * MIB))
+    with pytest.raises(UnexpectedResponseError) as failure:
+        driver.fetch_token(authorization_response=callback)
+    assert "max_response_size" in failure.value.description
+    driver.fetch_token(authorization_response=callback)
+    site.fake.inject("api/get_user_info", HugeBody(size=64 * MIB))
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnexpectedResponseError) as failure:
+            driver.userinfo()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "max_response_size" in failure.value.description
+    assert peak < 16 * MIB, f"{peak // MIB} MiB held for a {limit}-byte bound"
+
+
+def test_a_token_without_an_access_token_gets_the_holders_error(
+    site: FakeSite, make_driver
+):
+    """A token dict with no ``access_token`` is refused by Authlib's token
+    holder, as before the user info was signed here; nothing is sent."""
+    import time as clock
+
+    from authlib.integrations.base_client.errors import UnsupportedTokenTypeError
+
+    driver = make_driver()
+    driver.client.token = {"token_type": "Bearer", "expires_at": clock.time() + 3600}
+    with pytest.raises(UnsupportedTokenTypeError):
+        driver.userinfo()
+    assert site.fake.requests_to("api/get_user_info") == []
