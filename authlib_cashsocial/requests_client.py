@@ -202,10 +202,10 @@ def _read_body(response: requests.Response, limit: int) -> bytes:
     reader = BodyReader.for_headers(response.headers, limit=limit)
     if length is not None and length <= limit and reader.passes_through:
         # The common answer: plain, its declared length within the bound. One
-        # read takes it, and reads one byte past the bound at most, whatever
-        # length http.client makes of the header (it reads "50, 50", which
-        # urllib3 takes as 50, as no length at all: to the end).
-        reader.feed(raw.read(limit + 1, decode_content=False))
+        # read of that many bytes at most takes it, whatever length
+        # http.client makes of the header (it reads "50, 50", which urllib3
+        # takes as 50, as no length at all: to the end of the stream).
+        reader.feed(raw.read(length, decode_content=False))
     else:
         for chunk in raw.stream(CHUNK_SIZE, decode_content=False):
             reader.feed(chunk)
