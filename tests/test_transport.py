@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -128,22 +128,11 @@ def test_a_dripping_body_ends_within_the_timeout(site: FakeSite, make_driver):
 
 
 @contextmanager
-def header_dripper() -> Iterator[str]:
-    """A server that answers every request with a status line and headers
-    that arrive one byte every 0.2 s, and never end."""
+def raw_site(answer: Any) -> Iterator[str]:
+    """A server that writes whatever ``answer(conn, stop)`` writes to each
+    connection (for answers no WSGI server sends), until the block ends."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
-
-    def drip(conn: socket.socket) -> None:
-        with conn:
-            conn.recv(65536)
-            for byte in b"HTTP/1.1 200 OK\r\n" + b"X-Slow: y\r\n" * 500:
-                if stop.wait(0.2):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
 
     def serve() -> None:
         while not stop.is_set():
@@ -151,7 +140,7 @@ def header_dripper() -> Iterator[str]:
                 conn, _ = listener.accept()
             except OSError:
                 return
-            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+            threading.Thread(target=answer, args=(conn, stop), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -159,12 +148,28 @@ def header_dripper() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         stop.set()
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
         listener.close()
         thread.join(timeout=10)
 
 
+def drip_headers(conn: socket.socket, stop: threading.Event) -> None:
+    """A status line and headers that arrive one byte every 0.2 s, and never
+    end."""
+    with conn:
+        conn.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\n" + b"X-Slow: y\r\n" * 500:
+            if stop.wait(0.2):
+                return
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+
 def test_dripping_headers_end_within_the_timeout(client_kind):
-    with header_dripper() as base_url:
+    with raw_site(drip_headers) as base_url:
         client = make_client(client_kind, "1", "s", base_url=base_url, timeout=TIMEOUT)
         driver = Driver(client_kind, client)
         try:
@@ -182,19 +187,27 @@ def test_dripping_headers_end_within_the_timeout(client_kind):
 MIB = 1024 * 1024
 
 
+def refused_with_peak(
+    call: Callable[[], Any], error: type[Exception] = UnexpectedResponseError
+) -> tuple[Any, int]:
+    """The error ``call`` raises, and the most memory it held meanwhile."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(error) as failure:
+            call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return failure.value, peak
+
+
 def test_a_gzip_bomb_costs_bounded_memory(site: FakeSite, make_driver):
     driver = make_driver()
     driver.fetch_token(authorization_response=log_in(site, driver))
     site.fake.inject("api/get_user_info", GzipBomb(decoded_size=1024 * MIB))
-    tracemalloc.start()
-    try:
-        with pytest.raises(UnexpectedResponseError) as failure:
-            driver.userinfo()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert "max_response_size" in failure.value.description
-    assert "bytes" in failure.value.description
+    failure, peak = refused_with_peak(driver.userinfo)
+    assert "max_response_size" in failure.description
+    assert "bytes" in failure.description
     assert peak < 8 * MIB, f"{peak} bytes held for a bounded answer"
 
 
@@ -369,51 +382,22 @@ def test_no_netrc_credentials_join_a_call(client_kind, tmp_path, monkeypatch):
 # ---------------------------------------- answers and calls a review attacked
 
 
-@contextmanager
-def list_length_site(body_size: int) -> Iterator[tuple[str, list[int]]]:
-    """A hostile site: every answer says ``Content-Length: 50, 50`` (the
-    list form RFC 9110 allows, which urllib3 reads as 50 and http.client
-    cannot parse), then sends ``body_size`` bytes and closes. The list
-    records how many bytes each answer got out before the client hung up."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-    sent: list[int] = []
-
-    def answer(conn: socket.socket) -> None:
-        with conn:
-            conn.recv(65536)
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 50, 50\r\nConnection: close\r\n\r\n"
-            )
-            block = b" " * MIB
-            total = 0
-            try:
-                while total < body_size and not stop.is_set():
-                    conn.sendall(block)
-                    total += len(block)
-            except OSError:
-                pass
-            sent.append(total)
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", sent
-    finally:
-        stop.set()
+def list_length_answer(conn: socket.socket, stop: threading.Event) -> None:
+    """A hostile answer: ``Content-Length: 50, 50`` (the list form RFC 9110
+    allows, which urllib3 reads as 50 and http.client cannot parse), then
+    256 MiB and the connection closed."""
+    with conn:
+        conn.recv(65536)
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 50, 50\r\nConnection: close\r\n\r\n"
+        )
+        block = b" " * MIB
         with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
-        listener.close()
-        thread.join(timeout=10)
+            for _ in range(256):
+                if stop.is_set():
+                    return
+                conn.sendall(block)
 
 
 def test_a_list_form_content_length_does_not_lift_max_response_size(client_kind):
@@ -422,7 +406,7 @@ def test_a_list_form_content_length_does_not_lift_max_response_size(client_kind)
     that header as 50 and http.client as no length at all, so a read of
     "the declared length" would run to the end of the stream."""
     limit = 64 * 1024
-    with list_length_site(256 * MIB) as (base_url, _sent):
+    with raw_site(list_length_answer) as base_url:
         client = make_client(
             client_kind,
             "1",
@@ -432,17 +416,15 @@ def test_a_list_form_content_length_does_not_lift_max_response_size(client_kind)
             timeout=30,
         )
         driver = Driver(client_kind, client)
-        tracemalloc.start()
         try:
-            with pytest.raises(CashSocialError) as failure:
-                driver.fetch_token(auth_key="a" * 32)
-            _, peak = tracemalloc.get_traced_memory()
+            failure, peak = refused_with_peak(
+                lambda: driver.fetch_token(auth_key="a" * 32), CashSocialError
+            )
         finally:
-            tracemalloc.stop()
             driver.close()
     assert peak < 16 * MIB, f"{peak // MIB} MiB held for a {limit}-byte bound"
     if client_kind == "requests":  # a bad answer, not a broken connection
-        assert isinstance(failure.value, UnexpectedResponseError)
+        assert isinstance(failure, UnexpectedResponseError)
 
 
 def test_an_exchange_with_headers_of_the_callers_still_sends_a_form(
@@ -510,14 +492,8 @@ def test_a_session_built_with_stream_true_keeps_the_body_bound(
     assert "max_response_size" in failure.value.description
     driver.fetch_token(authorization_response=callback)
     site.fake.inject("api/get_user_info", HugeBody(size=64 * MIB))
-    tracemalloc.start()
-    try:
-        with pytest.raises(UnexpectedResponseError) as failure:
-            driver.userinfo()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert "max_response_size" in failure.value.description
+    failure, peak = refused_with_peak(driver.userinfo)
+    assert "max_response_size" in failure.description
     assert peak < 16 * MIB, f"{peak // MIB} MiB held for a {limit}-byte bound"
 
 
