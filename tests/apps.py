@@ -16,12 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from waitress import wasyncore
-from waitress.server import create_server
-
 import authlib_cashsocial
 from authlib_cashsocial import CashSocialError
-from authlib_cashsocial.testing import FakeSite
+from authlib_cashsocial.testing import FakeSite, ThreadedWSGIServer
 
 FRAMEWORKS = ("flask", "starlette", "django")
 #: The Django login stacks, by the module each one needs. Their extras need
@@ -41,21 +38,10 @@ def installed_stacks() -> tuple[str, ...]:
 
 @contextmanager
 def serve_wsgi(app: Any, *, close: Callable[[], None] | None = None) -> Iterator[str]:
-    socket_map: dict[Any, Any] = {}
-    server = create_server(app, host="127.0.0.1", port=0, map=socket_map, threads=16)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
-        except OSError:  # the wake-up pipe is gone: close from this thread
-            wasyncore.close_all(socket_map, ignore_all=True)
-        thread.join(timeout=10)
-        server.task_dispatcher.shutdown()
-        if close is not None:
-            close()  # the app's pooled connections to the site
+    with ThreadedWSGIServer(app, threads=16) as server:
+        yield server.base_url
+    if close is not None:
+        close()  # the app's pooled connections to the site
 
 
 @contextmanager

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,6 +16,7 @@ from authlib_cashsocial.testing import (
     FakeSite,
     FakeSngine,
     JSONBody,
+    ThreadedWSGIServer,
 )
 
 
@@ -246,3 +249,39 @@ def test_the_scripted_browser_keeps_one_cookie_jar_per_member(site: FakeSite):
     assert subs == ["101", "102", "101"]
     # alice's second login went straight through (already approved, signed in)
     assert len(site.fake.requests_to("signin")) == 4  # GET + POST, alice and bob
+
+
+def test_closing_a_server_keeps_its_wake_up_pipe_for_the_request_being_served():
+    # A waitress worker pulls the server's wake-up pipe when it writes. Closed
+    # while a request was still being served, the pipe's descriptor was
+    # written to after close (EBADF, or another file's after reuse).
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        entered.set()
+        release.wait(60)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"late"]
+
+    server = ThreadedWSGIServer(slow_app).start()
+    wake_up_pipe = server._server.trigger  # waitress's own, private
+    outcome: list[object] = []
+
+    def visit() -> None:
+        try:
+            outcome.append(requests.get(server.base_url, timeout=60))
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    visitor = threading.Thread(target=visit)
+    visitor.start()
+    assert entered.wait(60)
+    closer = threading.Thread(target=server.close)
+    closer.start()
+    visitor.join(60)  # its connection is closed at once
+    assert isinstance(outcome[0], requests.ConnectionError)
+    assert not wake_up_pipe._closed, "closed while a request was being served"
+    release.set()
+    closer.join(60)
+    assert not closer.is_alive()
+    assert wake_up_pipe._closed  # and closed once the request is over

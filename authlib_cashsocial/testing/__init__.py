@@ -38,7 +38,13 @@ from .faults import (
     Slow,
     Status,
 )
-from .server import FakeProviderServer, FakeSite, demo_site, seed_demo
+from .server import (
+    FakeProviderServer,
+    FakeSite,
+    ThreadedWSGIServer,
+    demo_site,
+    seed_demo,
+)
 
 __all__ = [
     "RELEASES",
@@ -63,6 +69,7 @@ __all__ = [
     "ScriptedBrowser",
     "Slow",
     "Status",
+    "ThreadedWSGIServer",
     "demo_site",
     "seed_demo",
 ]

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from ._pages import AccessLog
 from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
 
+_Server = TypeVar("_Server", bound="ThreadedWSGIServer")
+
+#: Seconds ``close()`` waits for the requests being served to finish.
+WORKER_GRACE = 10.0
+
 __all__ = [
     "FakeProviderServer",
     "FakeSite",
+    "ThreadedWSGIServer",
     "demo_site",
     "seed_demo",
 ]
@@ -76,7 +82,118 @@ def seed_demo(fake: FakeSngine, *, redirect_url: str) -> tuple[FakeApp, list[Fak
     return app, users
 
 
-class FakeProviderServer:
+class ThreadedWSGIServer:
+    """Serve a WSGI ``app`` with waitress on a loopback port, in a thread.
+
+    ``close()`` stops it without leaving a request half-served: the
+    connections are closed first (a task writing to one stops), then the
+    worker threads are waited for, and only then the server's wake-up pipe
+    is closed. Closed earlier, a task still running would write to the
+    pipe's file descriptor after it was closed, or after the number was
+    given to another file.
+
+    Example::
+
+        with ThreadedWSGIServer(wsgi_app) as server:
+            requests.get(server.base_url)
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+        **adjustments: Any,
+    ) -> None:
+        try:
+            from waitress import wasyncore
+            from waitress.channel import HTTPChannel
+            from waitress.server import create_server
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError(
+                "The fake provider needs waitress: pip install "
+                "'authlib-cashsocial[testing]'"
+            ) from exc
+        self._close_all = wasyncore.close_all
+        self._channel_class = HTTPChannel
+        self._map: dict[Any, Any] = {}
+        self._server: Any = create_server(
+            app, map=self._map, host=host, port=port, threads=threads, **adjustments
+        )
+        self._thread = threading.Thread(
+            target=self._server.run, name="cashsocial-wsgi-server", daemon=True
+        )
+        self._started = False
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL, e.g. ``http://127.0.0.1:50123``."""
+        return f"http://{self._server.effective_host}:{self.port}"
+
+    def start(self: _Server) -> _Server:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and close every connection, idle keep-alive ones too."""
+        if not self._started:
+            self._close_all(self._map)
+            return
+        # Both closes run in the server's own loop thread (the map is its);
+        # after the second it finds nothing left to serve and returns.
+        workers = self._server.task_dispatcher
+        if self._in_loop(self._close_connections):
+            workers.shutdown(timeout=WORKER_GRACE)
+            if workers.threads:
+                # A task outlived the grace: it keeps the pipe (two file
+                # descriptors) rather than write to a closed one.
+                self._in_loop(self._close_all_but_the_pipe)
+            else:
+                self._in_loop(lambda: self._close_all(self._map))
+        else:  # the wake-up pipe is gone already: close from this thread
+            workers.shutdown(timeout=WORKER_GRACE)
+            self._close_all(self._map, ignore_all=True)
+        self._thread.join(timeout=10)
+
+    def _in_loop(self, thunk: Callable[[], None]) -> bool:
+        try:
+            self._server.trigger.pull_trigger(thunk)
+        except OSError:
+            return False
+        return True
+
+    def _close_connections(self) -> None:
+        for channel in list(self._map.values()):
+            if isinstance(channel, self._channel_class):
+                channel.close()
+
+    def _close_all_but_the_pipe(self) -> None:
+        for dispatcher in list(self._map.values()):
+            if dispatcher is not self._server.trigger:
+                dispatcher.close()
+        self._map.clear()  # the loop returns; the pipe stays open
+
+    def __enter__(self: _Server) -> _Server:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class FakeProviderServer(ThreadedWSGIServer):
     """Serve a :class:`FakeSngine` on a free loopback port, in a thread.
 
     Uses waitress (the ``testing`` extra), which keeps HTTP/1.1 connections
@@ -104,21 +221,10 @@ class FakeProviderServer:
         threads: int = 8,
         access_log: str | None = None,
     ) -> None:
-        try:
-            from waitress import wasyncore
-            from waitress.server import create_server
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError(
-                "The fake provider needs waitress: pip install "
-                "'authlib-cashsocial[testing]'"
-            ) from exc
         self.fake = fake if fake is not None else FakeSngine()
-        self._close_all = wasyncore.close_all
-        self._map: dict[Any, Any] = {}
         app: Any = self.fake if access_log is None else AccessLog(access_log, self.fake)
-        self._server: Any = create_server(
+        super().__init__(
             app,
-            map=self._map,
             host=host,
             port=port,
             threads=threads,
@@ -128,50 +234,6 @@ class FakeProviderServer:
             # buffering them whole, as a real front server does.
             outbuf_high_watermark=256 * 1024,
         )
-        self._thread = threading.Thread(
-            target=self._server.run, name="cashsocial-fake-provider", daemon=True
-        )
-        self._started = False
-
-    @property
-    def port(self) -> int:
-        return int(self._server.effective_port)
-
-    @property
-    def base_url(self) -> str:
-        """The site's base URL, e.g. ``http://127.0.0.1:50123``."""
-        return f"http://{self._server.effective_host}:{self.port}"
-
-    def start(self) -> FakeProviderServer:
-        if not self._started:
-            self._started = True
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop serving and close every connection, idle keep-alive ones too."""
-        if not self._started:
-            self._close_all(self._map)
-            return
-        # Closed from the server's own loop thread, which then finds nothing
-        # left to serve and returns.
-        try:
-            self._server.trigger.pull_trigger(lambda: self._close_all(self._map))
-        except OSError:  # the wake-up pipe is gone: close from this thread
-            self._close_all(self._map, ignore_all=True)
-        self._thread.join(timeout=10)
-        self._server.task_dispatcher.shutdown()
-
-    def __enter__(self) -> FakeProviderServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 @dataclass
