@@ -203,15 +203,12 @@ class BodyReader:
             self._parts.append(data)
 
 
-def _is_identity(encoding: str | None) -> bool:
-    """Whether a ``Content-Encoding`` value says the body is not encoded."""
-    return encoding is None or encoding.strip().lower() in ("", "identity")
-
-
 def _decoder(encoding: str | None) -> zlib._Decompress | None:
-    if _is_identity(encoding):
-        return None
+    """The decoder for a ``Content-Encoding`` value; None for a body that is
+    not encoded."""
     name = (encoding or "").strip().lower()
+    if name in ("", "identity"):
+        return None
     if name in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS)
     if name == "deflate":
