@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import logging
+import os
 import re
+import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +19,7 @@ from authlib_cashsocial.testing import (
     FakeProviderServer,
     FakeSite,
     FakeSngine,
+    HugeBody,
     JSONBody,
     ThreadedWSGIServer,
 )
@@ -285,3 +290,67 @@ def test_closing_a_server_keeps_its_wake_up_pipe_for_the_request_being_served():
     closer.join(60)
     assert not closer.is_alive()
     assert wake_up_pipe._closed  # and closed once the request is over
+
+
+def test_closing_a_server_twice_writes_to_no_other_file(tmp_path):
+    # After the first close the pipe's descriptor number is free; the second
+    # close must not pull the trigger, which would write into whatever file
+    # now has that number.
+    server = ThreadedWSGIServer(_hello).start()
+    requests.get(server.base_url, timeout=30).close()
+    old_write_end = server._server.trigger.trigger  # waitress's own, private
+    server.close()
+    opened: list[int] = []
+    try:
+        for number in range(1000):  # until a new file gets the old number
+            fd = os.open(tmp_path / f"f{number}", os.O_CREAT | os.O_RDWR)
+            opened.append(fd)
+            if fd == old_write_end:
+                break
+        assert opened[-1] == old_write_end
+        server.close()
+        os.lseek(old_write_end, 0, os.SEEK_SET)
+        assert os.read(old_write_end, 10) == b""
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def test_closing_a_server_stops_a_request_waiting_for_a_slow_reader(caplog):
+    # A client that reads nothing holds the worker in waitress's back-pressure
+    # wait; closing the connection must wake it, not wait out the grace.
+    server = FakeProviderServer().start()
+    server.fake.inject("api/authorize", HugeBody(size=1024**3))
+    reader = socket.socket()
+    reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    reader.settimeout(30)
+    reader.connect(("127.0.0.1", server.port))
+    try:
+        reader.sendall(b"GET /api/authorize HTTP/1.1\r\nHost: site\r\n\r\n")
+        deadline = time.monotonic() + 60
+        while not _held_by_back_pressure(server):
+            assert time.monotonic() < deadline, "the answer never filled the buffers"
+            time.sleep(0.01)
+        with caplog.at_level(logging.WARNING, logger="waitress"):
+            server.close()
+    finally:
+        reader.close()
+    assert not server._server.task_dispatcher.threads  # waitress's own, private
+    assert "still running" not in caplog.text
+
+
+def _held_by_back_pressure(server: ThreadedWSGIServer) -> bool:
+    """Whether a connection holds more unsent output than waitress lets a
+    task write before it waits (waitress's own state, private)."""
+    from waitress.channel import HTTPChannel
+
+    return any(
+        channel.total_outbufs_len > channel.adj.outbuf_high_watermark
+        for channel in list(server._map.values())
+        if isinstance(channel, HTTPChannel)
+    )
+
+
+def _hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello"]

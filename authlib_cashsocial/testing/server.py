@@ -85,12 +85,13 @@ def seed_demo(fake: FakeSngine, *, redirect_url: str) -> tuple[FakeApp, list[Fak
 class ThreadedWSGIServer:
     """Serve a WSGI ``app`` with waitress on a loopback port, in a thread.
 
-    ``close()`` stops it without leaving a request half-served: the
-    connections are closed first (a task writing to one stops), then the
-    worker threads are waited for, and only then the server's wake-up pipe
-    is closed. Closed earlier, a task still running would write to the
-    pipe's file descriptor after it was closed, or after the number was
-    given to another file.
+    ``close()`` stops it without leaving a request half-served: it stops
+    listening and closes the connections first (a task writing to one, or
+    waiting for a slow reader, stops), then waits for the worker threads,
+    and only then closes the server's wake-up pipe. Closed earlier, a task
+    still running would write to the pipe's file descriptor after it was
+    closed, or after the number was given to another file. A second
+    ``close()`` does nothing.
 
     Example::
 
@@ -117,6 +118,7 @@ class ThreadedWSGIServer:
                 "'authlib-cashsocial[testing]'"
             ) from exc
         self._close_all = wasyncore.close_all
+        self._close_socket_only = wasyncore.dispatcher.close
         self._channel_class = HTTPChannel
         self._map: dict[Any, Any] = {}
         self._server: Any = create_server(
@@ -126,6 +128,7 @@ class ThreadedWSGIServer:
             target=self._server.run, name="cashsocial-wsgi-server", daemon=True
         )
         self._started = False
+        self._closed = False
 
     @property
     def port(self) -> int:
@@ -144,6 +147,9 @@ class ThreadedWSGIServer:
 
     def close(self) -> None:
         """Stop serving and close every connection, idle keep-alive ones too."""
+        if self._closed:  # the pipe's number may belong to another file now
+            return
+        self._closed = True
         if not self._started:
             self._close_all(self._map)
             return
@@ -153,8 +159,8 @@ class ThreadedWSGIServer:
         if self._in_loop(self._close_connections):
             workers.shutdown(timeout=WORKER_GRACE)
             if workers.threads:
-                # A task outlived the grace: it keeps the pipe (two file
-                # descriptors) rather than write to a closed one.
+                # A task outlived the grace (an app that never returns): it
+                # keeps the pipe open rather than write to a closed one.
                 self._in_loop(self._close_all_but_the_pipe)
             else:
                 self._in_loop(lambda: self._close_all(self._map))
@@ -171,9 +177,16 @@ class ThreadedWSGIServer:
         return True
 
     def _close_connections(self) -> None:
-        for channel in list(self._map.values()):
-            if isinstance(channel, self._channel_class):
-                channel.close()
+        """Stop listening and close the connections; the pipe stays."""
+        for dispatcher in list(self._map.values()):
+            if isinstance(dispatcher, self._channel_class):
+                # handle_close also wakes a task waiting for the client to
+                # read (back-pressure); close() alone would leave it waiting.
+                dispatcher.handle_close()
+            elif dispatcher is self._server:
+                # The listening socket alone: the server's own close() also
+                # closes the pipe.
+                self._close_socket_only(dispatcher)
 
     def _close_all_but_the_pipe(self) -> None:
         for dispatcher in list(self._map.values()):
