@@ -30,6 +30,7 @@ from requests.cookies import RequestsCookieJar, merge_cookies
 from requests.sessions import merge_hooks, merge_setting
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_netrc_auth
+from urllib3._collections import HTTPHeaderDict
 
 __all__ = ["agrees_with_requests", "merge_headers", "prepare_plainly"]
 
@@ -46,8 +47,13 @@ def merge_headers(request_headers: Any, session_headers: Any) -> Any:
         return merge_setting(  # type: ignore[no-untyped-call]
             request_headers, session_headers, dict_class=CaseInsensitiveDict
         )
-    merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session_headers)
-    merged.update(request_headers)
+    # Read through items(), as requests does: a mapping with several values
+    # for one name (urllib3's HTTPHeaderDict, Starlette's Headers) gives its
+    # last one, where keys() and [] would give them joined, or the first.
+    merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(
+        list(session_headers.items())
+    )
+    merged.update(list(request_headers.items()))
     for name in [name for name, value in merged.items() if value is None]:
         del merged[name]
     return merged
@@ -63,7 +69,7 @@ def _prepare(
         auth = get_netrc_auth(request.url)
     prepared = requests.PreparedRequest()
     prepared.prepare(
-        method=str(request.method).upper(),
+        method=request.method.upper(),  # as requests does: bytes too
         url=request.url,
         files=request.files,
         data=request.data,
@@ -91,31 +97,45 @@ def _described(prepared: requests.PreparedRequest) -> tuple[Any, ...]:
 def agrees_with_requests(prepare: Preparation) -> bool:
     """Whether ``prepare`` gives what ``requests.Session.prepare_request``
     gives (and raises nothing) for a session with headers, a cookie, auth
-    and a hook, and a form request with headers of its own (one removing a
-    session header)."""
+    and a hook, and two requests: a form with headers of its own (one
+    removing a session header), and a bytes method with a header given
+    twice."""
 
     def hook(response: requests.Response, **_kwargs: Any) -> None:
         return None
 
+    repeated = HTTPHeaderDict()
+    repeated.add("X-Twice", "1")
+    repeated.add("X-Twice", "2")
+    samples = [
+        requests.Request(
+            "post",
+            "https://site.example/api/authorize?app_id=1",
+            headers={"x-session": "request", "X-Dropped": None, "X-Own": "3"},
+            data="app_id=1&auth_key=2",
+            hooks={"response": [hook]},
+        ),
+        requests.Request(
+            b"get",  # requests takes a bytes method too
+            "https://site.example/api/get_user_info?access_token=t",
+            headers=repeated,
+        ),
+    ]
     session = requests.Session()
     try:
         session.headers.update({"X-Session": "1", "X-Dropped": "2"})
         session.cookies.set("visit", "1", domain="site.example", path="/")
         session.auth = HTTPBasicAuth("user", "pass")
         session.hooks["response"].append(hook)
-        request = requests.Request(
-            "post",
-            "https://site.example/api/authorize?app_id=1",
-            headers={"x-session": "request", "X-Dropped": None, "X-Own": "3"},
-            data="app_id=1&auth_key=2",
-            hooks={"response": [hook]},
-        )
-        standard = requests.Session.prepare_request(session, request)
-        try:
-            candidate = prepare(session, request)
-        except Exception:  # a requests release whose helpers take other inputs
-            return False
-        return _described(candidate) == _described(standard)
+        for request in samples:
+            try:
+                standard = requests.Session.prepare_request(session, request)
+                candidate = prepare(session, request)
+            except Exception:  # a requests release whose helpers take other inputs
+                return False
+            if _described(candidate) != _described(standard):
+                return False
+        return True
     finally:
         session.close()
 

@@ -3,6 +3,7 @@ skips requests' generic merges where there is nothing to merge)."""
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 from requests.auth import HTTPBasicAuth
+from requests.cookies import RequestsCookieJar, merge_cookies
+from urllib3._collections import HTTPHeaderDict
 
 import authlib_cashsocial
 from authlib_cashsocial._requests_prepare import (
@@ -27,7 +30,25 @@ SITE = "https://site.example"
 _NAMES = st.sampled_from(
     ["User-Agent", "user-agent", "Accept", "X-Mine", "x-mine", "Content-Type"]
 )
-_HEADERS = st.dictionaries(_NAMES, st.one_of(st.none(), st.text("abc/=", max_size=5)))
+_VALUES = st.one_of(st.none(), st.text("abc/=", max_size=5))
+_PAIRS = st.lists(st.tuples(_NAMES, st.text("abc/=", max_size=5)), max_size=5)
+
+
+def _repeated(pairs: list[tuple[str, str]]) -> HTTPHeaderDict:
+    """urllib3's header dict, a name given as often as it comes."""
+    headers = HTTPHeaderDict()
+    for name, value in pairs:
+        headers.add(name, value)
+    return headers
+
+
+_HEADERS = st.one_of(st.dictionaries(_NAMES, _VALUES), _PAIRS.map(_repeated))
+
+
+class _Method(str, enum.Enum):
+    POST = "post"
+
+
 _AUTH = st.sampled_from([None, HTTPBasicAuth("user", "pass"), ("name", "word")])
 
 
@@ -53,7 +74,7 @@ def _netrc(tmp: Path, use: bool) -> Iterator[None]:
 
 
 @given(
-    method=st.sampled_from(["get", "POST", "Get"]),
+    method=st.sampled_from(["get", "POST", "Get", b"post", _Method.POST, None]),
     session_headers=_HEADERS,
     request_headers=st.one_of(st.none(), _HEADERS),
     data=st.one_of(
@@ -96,7 +117,8 @@ def test_a_request_is_prepared_as_requests_prepares_it(
         _netrc(tmp_path_factory.mktemp("netrc"), netrc),
         authlib_cashsocial.CashSocialSession("42", "s3cret", base_url=SITE) as session,
     ):
-        session.headers.update(session_headers)
+        for name, value in session_headers.items():
+            session.headers[name] = value
         session.params = dict(session_params)
         session.auth = session_auth
         session.trust_env = trust_env
@@ -115,9 +137,19 @@ def test_a_request_is_prepared_as_requests_prepares_it(
             cookies=request_cookies,
             hooks={"response": [_hook]} if request_hook else None,
         )
-        ours = session.prepare_request(request)
-        theirs = requests.Session.prepare_request(session, request)
-    assert _described(ours) == _described(theirs)
+        ours = _outcome(session.prepare_request, request)
+        theirs = _outcome(
+            lambda r: requests.Session.prepare_request(session, r), request
+        )
+    assert ours == theirs
+
+
+def _outcome(prepare, request):
+    """The prepared request, described, or the type of what it raised."""
+    try:
+        return _described(prepare(request))
+    except Exception as exc:
+        return type(exc)
 
 
 def test_the_plain_preparation_passes_its_own_check_on_these_releases():
@@ -142,29 +174,63 @@ def test_the_packages_requests_take_the_plain_preparation():
         assert prepare_plainly(session, exchange) is None
 
 
-@pytest.mark.parametrize(
-    "drift",
-    ["session headers", "header removal", "hooks", "cookies", "auth"],
-)
-def test_a_preparation_that_differs_from_requests_is_not_used(drift):
-    from requests.cookies import RequestsCookieJar
+def _drifting(drift: str | None):
+    """A preparation that does what requests does for the self-check's
+    samples, except for ``drift``."""
     from requests.sessions import merge_hooks
+    from requests.structures import CaseInsensitiveDict
 
-    def drifting(session, request):
-        prepared = requests.PreparedRequest()
-        headers = dict(session.headers) if drift != "session headers" else {}
-        headers.update(request.headers)
+    def prepare(session, request):
+        headers = CaseInsensitiveDict(
+            {} if drift == "session headers" else list(session.headers.items())
+        )
+        if drift == "repeated header joined":  # read by name, not by items()
+            headers.update({name: request.headers[name] for name in request.headers})
+        else:
+            headers.update(list(request.headers.items()))
         if drift != "header removal":
-            headers = {k: v for k, v in headers.items() if v is not None}
+            headers = CaseInsensitiveDict(
+                [(k, v) for k, v in headers.items() if v is not None]
+            )
+        prepared = requests.PreparedRequest()
         prepared.prepare(
-            method=request.method.upper(),
+            method=(
+                str(request.method).upper()
+                if drift == "method as text"
+                else request.method.upper()
+            ),
             url=request.url,
             data=request.data,
             headers=headers,
             auth=None if drift == "auth" else session.auth,
-            cookies=RequestsCookieJar() if drift == "cookies" else session.cookies,
+            cookies=(
+                RequestsCookieJar()
+                if drift == "cookies"
+                else merge_cookies(RequestsCookieJar(), session.cookies)
+            ),
             hooks={} if drift == "hooks" else merge_hooks(request.hooks, session.hooks),
         )
         return prepared
 
-    assert not agrees_with_requests(drifting)
+    return prepare
+
+
+def test_the_self_check_accepts_a_preparation_without_drift():
+    # The control for the test below: each drift is all that differs.
+    assert agrees_with_requests(_drifting(None))
+
+
+@pytest.mark.parametrize(
+    "drift",
+    [
+        "session headers",
+        "header removal",
+        "hooks",
+        "cookies",
+        "auth",
+        "repeated header joined",
+        "method as text",
+    ],
+)
+def test_a_preparation_that_differs_from_requests_is_not_used(drift):
+    assert not agrees_with_requests(_drifting(drift))
