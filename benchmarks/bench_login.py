@@ -19,7 +19,8 @@ over HTTPS on loopback in a separate process and makes three runs. Each run:
    Starlette app (b) and through the same two routes written by hand over
    one shared ``httpx2.AsyncClient`` (e, the burst's floor), alternately,
    each burst after a few logins of its own client, with no open connection
-   and after a full garbage collection;
+   and after a full garbage collection (16 of each per run: one pair of
+   bursts moves by about ±15 % on a shared machine);
 
 3. CPU per login with the network removed (``bench_cpu.py``, pyperf): each
    package client logs in by turns with what it is compared with, inside
@@ -420,9 +421,10 @@ def one_run(
             burst_conns[name].append(new / len(users))
     site.set_delay(0)
     result["burst_ms"] = {k: statistics.median(v) for k, v in burst_ms.items()}
-    result["burst_ratio"] = statistics.median(
+    result["burst_ratios"] = [
         b / e for b, e in zip(burst_ms["b"], burst_ms["e"], strict=True)
-    )
+    ]
+    result["burst_ratio"] = statistics.median(result["burst_ratios"])
     result["burst_new_connections"] = {k: max(v) for k, v in burst_conns.items()}
     result["burst_size"] = len(users)
 
@@ -449,7 +451,7 @@ def main() -> int:
     parser.add_argument("--logins", type=int, default=150, help="per client per run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrent", type=int, default=100)
-    parser.add_argument("--bursts", type=int, default=8, help="per client per run")
+    parser.add_argument("--bursts", type=int, default=16, help="per client per run")
     parser.add_argument(
         "--processes", type=int, default=10, help="pyperf processes per pair"
     )
@@ -531,6 +533,10 @@ class Report:
         self.a_over_c = statistics.median(r["ms"]["a"] / r["ms"]["c"] for r in runs)
         self.a_over_d = statistics.median(r["ms"]["a"] / r["ms"]["d"] for r in runs)
         self.b_over_e = m("burst_ratio")
+        # How far one pair of bursts moves (the machine's speed drifts).
+        self.pair_ratios = [x for r in runs for x in r["burst_ratios"]]
+        quartiles = statistics.quantiles(self.pair_ratios, n=4)
+        self.pair_quartiles = ", ".join(f"{q:.3f}" for q in quartiles)
         self.cpu = {
             pair: {k: m("cpu_us", pair, k) for k in ("client", "other", "difference")}
             for pair in CPU_PAIRS
@@ -620,8 +626,18 @@ class Report:
             f"({self.burst_conns['e']:.2f} new connections per login). "
             f"a ÷ d (Flask app vs stock Authlib, time): {self.a_over_d:.2f}. "
             f"CPU of the Flask app above the hand-written Flask floor: "
-            f"{self.flask_cpu_over_floor:+.0f} µs."
+            f"{self.flask_cpu_over_floor:+.0f} µs. "
+            f"Each run's a ÷ c: {self._each('a_over_c')}; b ÷ e: "
+            f"{self._each('burst_ratio')}. The {len(self.pair_ratios)} pairs of "
+            f"bursts, b ÷ e: quartiles {self.pair_quartiles}."
         )
+
+    def _each(self, figure: str) -> str:
+        if figure == "a_over_c":
+            values = [r["ms"]["a"] / r["ms"]["c"] for r in self.runs]
+        else:
+            values = [r[figure] for r in self.runs]
+        return ", ".join(f"{v:.3f}" for v in values)
 
     def text(self, elapsed: float) -> str:
         rows = self.client_rows()
