@@ -33,8 +33,6 @@ _METADATA = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint")
 # Arguments of the login link and the exchange that this site has no use for
 # (it reads only app_id and echoes nothing), accepted for Authlib's sake.
 _IGNORED_BY_SITE = frozenset({"redirect_uri", "scope", "state", "code_verifier"})
-# What requests and httpx2 write for a form they encode themselves.
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # Token-request options that would let a credential leave base_url's origin.
 _NEVER_FORWARDED = frozenset({"allow_redirects", "follow_redirects", "auth"})
 
@@ -301,7 +299,10 @@ class _ClientBase:
         ):
             # Authlib sends the caller's headers instead of its own, and the
             # HTTP library typed the form it encoded; a ready form is typed here.
-            headers = {**headers, "Content-Type": FORM_CONTENT_TYPE}
+            headers = {
+                **headers,
+                "Content-Type": TOKEN_REQUEST_HEADERS["Content-Type"],
+            }
         options[self.form_body_keyword] = form
         options["headers"] = headers
         options.update(self.read_whole_options)

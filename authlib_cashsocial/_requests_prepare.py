@@ -13,7 +13,7 @@ else (netrc credentials, auth, cookies, hooks, the body) goes through the
 same requests functions as ``prepare_request``. A request or session with
 parameters or cookies of its own is prepared by requests itself.
 
-Before the first plain preparation, one request is prepared both ways and
+Before the first plain preparation, two requests are prepared both ways and
 compared (:func:`agrees_with_requests`); if anything differs (a newer
 requests than this package knows), every request is prepared by requests.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
@@ -354,3 +355,36 @@ def _held_by_back_pressure(server: ThreadedWSGIServer) -> bool:
 def _hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"hello"]
+
+
+def test_a_request_that_outlives_the_grace_keeps_the_pipe_until_it_ends():
+    # close() gives up waiting after worker_grace seconds; the request still
+    # running then writes to a pipe that is still open, closed once it ends.
+    entered, release = threading.Event(), threading.Event()
+
+    def stuck_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        entered.set()
+        release.wait(60)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"late"]
+
+    server = ThreadedWSGIServer(stuck_app, worker_grace=0.2).start()
+    wake_up_pipe = server._server.trigger  # waitress's own, private
+    visitor = threading.Thread(target=_visit_quietly, args=(server.base_url,))
+    visitor.start()
+    assert entered.wait(60)
+    server.close()  # returns after the grace, the request still running
+    assert server._server.task_dispatcher.threads
+    assert not wake_up_pipe._closed
+    release.set()
+    deadline = time.monotonic() + 60
+    while not wake_up_pipe._closed:
+        assert time.monotonic() < deadline, "the pipe was never closed"
+        time.sleep(0.01)
+    assert not server._server.task_dispatcher.threads
+    visitor.join(60)
+
+
+def _visit_quietly(url: str) -> None:
+    with contextlib.suppress(requests.RequestException):
+        requests.get(url, timeout=60)

@@ -502,12 +502,10 @@ def test_a_token_without_an_access_token_gets_the_holders_error(
 ):
     """A token dict with no ``access_token`` is refused by Authlib's token
     holder, as before the user info was signed here; nothing is sent."""
-    import time as clock
-
     from authlib.integrations.base_client.errors import UnsupportedTokenTypeError
 
     driver = make_driver()
-    driver.client.token = {"token_type": "Bearer", "expires_at": clock.time() + 3600}
+    driver.client.token = {"token_type": "Bearer", "expires_at": time.time() + 3600}
     with pytest.raises(UnsupportedTokenTypeError):
         driver.userinfo()
     assert site.fake.requests_to("api/get_user_info") == []

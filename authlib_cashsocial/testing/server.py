@@ -90,8 +90,9 @@ class ThreadedWSGIServer:
     waiting for a slow reader, stops), then waits for the worker threads,
     and only then closes the server's wake-up pipe. Closed earlier, a task
     still running would write to the pipe's file descriptor after it was
-    closed, or after the number was given to another file. A second
-    ``close()`` does nothing.
+    closed, or after the number was given to another file. ``close()`` waits
+    ``worker_grace`` seconds at most; a request still running then keeps
+    the pipe open until it ends. A second ``close()`` does nothing.
 
     Example::
 
@@ -106,6 +107,7 @@ class ThreadedWSGIServer:
         host: str = "127.0.0.1",
         port: int = 0,
         threads: int = 8,
+        worker_grace: float = WORKER_GRACE,
         **adjustments: Any,
     ) -> None:
         try:
@@ -114,7 +116,7 @@ class ThreadedWSGIServer:
             from waitress.server import create_server
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError(
-                "The fake provider needs waitress: pip install "
+                "The test servers need waitress: pip install "
                 "'authlib-cashsocial[testing]'"
             ) from exc
         self._close_all = wasyncore.close_all
@@ -129,6 +131,7 @@ class ThreadedWSGIServer:
         )
         self._started = False
         self._closed = False
+        self._grace = worker_grace
 
     @property
     def port(self) -> int:
@@ -157,15 +160,21 @@ class ThreadedWSGIServer:
         # after the second it finds nothing left to serve and returns.
         workers = self._server.task_dispatcher
         if self._in_loop(self._close_connections):
-            workers.shutdown(timeout=WORKER_GRACE)
+            workers.shutdown(timeout=self._grace)
             if workers.threads:
-                # A task outlived the grace (an app that never returns): it
-                # keeps the pipe open rather than write to a closed one.
+                # A task outlived the grace (an app that never returns): the
+                # pipe stays open until it ends, rather than be written to
+                # after it is closed.
                 self._in_loop(self._close_all_but_the_pipe)
+                threading.Thread(
+                    target=self._close_pipe_after_workers,
+                    name="cashsocial-wsgi-server-close",
+                    daemon=True,
+                ).start()
             else:
                 self._in_loop(lambda: self._close_all(self._map))
         else:  # the wake-up pipe is gone already: close from this thread
-            workers.shutdown(timeout=WORKER_GRACE)
+            workers.shutdown(timeout=self._grace)
             self._close_all(self._map, ignore_all=True)
         self._thread.join(timeout=10)
 
@@ -193,6 +202,12 @@ class ThreadedWSGIServer:
             if dispatcher is not self._server.trigger:
                 dispatcher.close()
         self._map.clear()  # the loop returns; the pipe stays open
+
+    def _close_pipe_after_workers(self) -> None:
+        # A worker leaves the dispatcher's threads after its last write to
+        # the pipe; the loop thread has returned, so nothing else uses it.
+        self._server.task_dispatcher.shutdown(timeout=24 * 3600)
+        self._server.trigger.close()
 
     def __enter__(self: _Server) -> _Server:
         return self.start()
