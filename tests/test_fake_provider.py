@@ -261,15 +261,8 @@ def test_closing_a_server_keeps_its_wake_up_pipe_for_the_request_being_served():
     # A waitress worker pulls the server's wake-up pipe when it writes. Closed
     # while a request was still being served, the pipe's descriptor was
     # written to after close (EBADF, or another file's after reuse).
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        entered.set()
-        release.wait(60)
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"late"]
-
-    server = ThreadedWSGIServer(slow_app).start()
+    held = _HeldApp()
+    server = ThreadedWSGIServer(held).start()
     wake_up_pipe = server._server.trigger  # waitress's own, private
     outcome: list[object] = []
 
@@ -281,13 +274,13 @@ def test_closing_a_server_keeps_its_wake_up_pipe_for_the_request_being_served():
 
     visitor = threading.Thread(target=visit)
     visitor.start()
-    assert entered.wait(60)
+    assert held.entered.wait(60)
     closer = threading.Thread(target=server.close)
     closer.start()
     visitor.join(60)  # its connection is closed at once
     assert isinstance(outcome[0], requests.ConnectionError)
     assert not wake_up_pipe._closed, "closed while a request was being served"
-    release.set()
+    held.release.set()
     closer.join(60)
     assert not closer.is_alive()
     assert wake_up_pipe._closed  # and closed once the request is over
@@ -360,23 +353,16 @@ def _hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 def test_a_request_that_outlives_the_grace_keeps_the_pipe_until_it_ends():
     # close() gives up waiting after worker_grace seconds; the request still
     # running then writes to a pipe that is still open, closed once it ends.
-    entered, release = threading.Event(), threading.Event()
-
-    def stuck_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        entered.set()
-        release.wait(60)
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"late"]
-
-    server = ThreadedWSGIServer(stuck_app, worker_grace=0.2).start()
+    held = _HeldApp()
+    server = ThreadedWSGIServer(held, worker_grace=0.2).start()
     wake_up_pipe = server._server.trigger  # waitress's own, private
     visitor = threading.Thread(target=_visit_quietly, args=(server.base_url,))
     visitor.start()
-    assert entered.wait(60)
+    assert held.entered.wait(60)
     server.close()  # returns after the grace, the request still running
     assert server._server.task_dispatcher.threads
     assert not wake_up_pipe._closed
-    release.set()
+    held.release.set()
     deadline = time.monotonic() + 60
     while not wake_up_pipe._closed:
         assert time.monotonic() < deadline, "the pipe was never closed"
@@ -388,3 +374,17 @@ def test_a_request_that_outlives_the_grace_keeps_the_pipe_until_it_ends():
 def _visit_quietly(url: str) -> None:
     with contextlib.suppress(requests.RequestException):
         requests.get(url, timeout=60)
+
+
+class _HeldApp:
+    """A WSGI app whose request waits until the test releases it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.entered.set()
+        self.release.wait(60)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"late"]
