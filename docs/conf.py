@@ -18,7 +18,14 @@ author = "authlib-cashsocial developers"
 copyright = "2026, authlib-cashsocial developers"
 release = authlib_cashsocial.__version__
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinx.ext.viewcode"]
+# myst_parser: the Changelog page includes CHANGELOG.md, written in Markdown
+# for the repository and the package index.
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.doctest",
+    "sphinx.ext.viewcode",
+    "myst_parser",
+]
 
 # Every Python example in these pages is a ``testcode`` block that
 # ``make docs`` runs (``sphinx-build -b doctest``) against a fresh fake site:
