@@ -2,7 +2,10 @@
 
 The provider puts all three in URLs (and, for old servers, the secret too), so
 anything that logs a URL leaks them: urllib3 at DEBUG, httpx2 at INFO, and the
-web server's access log for the callback. This module changes nothing in the
+web server's access log for the callback. A site is recognised in each form
+those libraries print it (:func:`site_pattern`): the default port written or
+left out, an IPv6 host with or without brackets, a name in Unicode or IDNA,
+any case. This module changes nothing in the
 application's logging configuration except:
 
 * every client of this package adds one :class:`RedactingFilter` to the few
@@ -23,12 +26,16 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import logging
 import re
 import threading
 from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
+
+import idna
 
 from ._sngine import SECRET_PARAMETERS
 
@@ -38,9 +45,11 @@ __all__ = [
     "URL_LOGGERS",
     "AccessLogFilter",
     "RedactingFilter",
+    "SiteSet",
     "install_log_redaction",
     "redact_access_logs",
     "redact_text",
+    "site_pattern",
     "watch_site",
 ]
 
@@ -136,17 +145,114 @@ def _redact_record(record: logging.LogRecord) -> None:
         record.msg, record.args = redact_text(message), None
 
 
-_sites: set[str] = set()
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _host_names(host: str) -> set[str]:
+    """``host`` as the HTTP libraries may print it: an IPv6 address with and
+    without brackets (as given, compressed, exploded; a zone as ``%`` or
+    ``%25``), a domain name in Unicode and in IDNA (both IDNA 2003, Python's
+    codec, and IDNA 2008, which requests and httpx use)."""
+    names = {host}
+    zone = ""
+    if "%" in host:
+        address, _, zone = host.partition("%")
+        zone = zone.removeprefix("25")
+    else:
+        address = host
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        for convert in (
+            lambda name: idna.encode(name, uts46=True).decode("ascii"),
+            lambda name: idna.decode(name),
+            lambda name: name.encode("idna").decode("ascii"),
+            lambda name: name.encode("ascii").decode("idna"),
+        ):
+            with contextlib.suppress(UnicodeError, ValueError):  # not for this codec
+                names.add(convert(host))
+        return {name.lower() for name in names if name}
+    if ip.version == 6:
+        forms = {address, ip.compressed, ip.exploded}
+        zones = ("%" + zone, "%25" + zone) if zone else ("",)
+        for form in forms:
+            for suffix in zones:
+                names.update((form + suffix, f"[{form}{suffix}]"))
+    return {name.lower() for name in names}
+
+
+def site_pattern(base_url: str) -> str | None:
+    """A regular expression (source) that finds ``base_url``'s site in a log
+    line in each form the HTTP libraries print it: any case, the host as
+    :func:`_host_names` spells it, the port written out or, when it is the
+    scheme's default, left out (httpx prints ``https://host/`` for
+    ``https://host:443``, urllib3 ``host:443`` for ``https://host``).
+    ``None`` when ``base_url`` names no host."""
+    try:
+        parts = urlsplit(base_url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:  # not a URL with a usable host and port
+        return None
+    if not host:
+        return None
+    default = _DEFAULT_PORTS.get(parts.scheme.lower())
+    port = port if port is not None else default
+    names = "|".join(
+        re.escape(name) for name in sorted(_host_names(host), key=len, reverse=True)
+    )
+    # Not inside a longer name or address (sub.host, evil-host, fe80::1).
+    before = r"(?<![\w.:%\[-])"
+    if port is not None and port == default:
+        after = rf"(?::{port}(?!\d)|(?![\w-]|\.\w|:\d))"
+    else:
+        after = rf":{port}(?!\d)"
+    return rf"{before}(?:{names}){after}"
+
+
+class SiteSet:
+    """The sites whose log records are this package's business, found in a
+    message whatever form it prints them in (:func:`site_pattern`).
+
+    Example::
+
+        >>> sites = SiteSet()
+        >>> sites.watch("https://[::1]:443")
+        >>> sites.mentioned_in("GET https://[::1]/api"), sites.mentioned_in("::1:443")
+        (True, True)
+        >>> sites.mentioned_in("https://[::1]:8443/api")
+        False
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sources: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def watch(self, base_url: str) -> None:
+        """Count ``base_url``'s site as watched."""
+        source = site_pattern(base_url)
+        if source is None or source in self._sources:
+            return
+        with self._lock:
+            self._sources.add(source)
+            joined = "|".join(sorted(self._sources))
+            self._pattern = re.compile(joined, re.IGNORECASE)
+
+    def mentioned_in(self, text: str) -> bool:
+        """Whether ``text`` mentions a watched site."""
+        pattern = self._pattern
+        return pattern is not None and pattern.search(text) is not None
+
+
+_sites = SiteSet()
 _lock = threading.Lock()
 
 
 def watch_site(base_url: str) -> None:
-    """Count records that mention ``base_url``'s host as this package's
-    business (every client calls it for its site)."""
-    host = (urlsplit(base_url).netloc or "").lower()
-    if host and host not in _sites:
-        with _lock:
-            _sites.add(host)
+    """Count records that mention ``base_url``'s site, in any form the HTTP
+    libraries print it, as this package's business (every client calls it
+    for its site)."""
+    _sites.watch(base_url)
 
 
 class RedactingFilter(logging.Filter):
@@ -160,10 +266,10 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            message = record.getMessage().lower()
+            message = record.getMessage()
         except Exception:  # a malformed record is the logging module's to report
             return True
-        if any(site in message for site in _sites):
+        if _sites.mentioned_in(message):
             _redact_record(record)
         return True
 

@@ -5,8 +5,10 @@ keys out of the web server's own log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,6 +137,244 @@ def test_a_login_logs_about_its_site_only_redacted(
     assert mentions, "nothing logged the user-info URL: the test proves nothing"
     for record in mentions:
         assert f"access_token={R}" in record.getMessage()
+
+
+# ------------------------------------------- a site in every printed form
+# The filter must know a watched site in the form each HTTP library prints:
+# httpx drops a default port (https://host/ for https://host:443), urllib3
+# writes it (host:443) and an IPv6 host without brackets (::1:8000), a name
+# goes out in IDNA (xn--...) and a user may write it in Unicode, any case.
+
+LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+UNICODE_LABEL = st.text("абвгдежзиклмнопрстуфхцчшщэюяäöüéñ", min_size=1, max_size=8)
+
+
+def _swap_case(text: str, flips: list[bool]) -> str:
+    return "".join(
+        char.swapcase() if flip else char
+        for char, flip in zip(text, flips + [False] * len(text), strict=False)
+    )
+
+
+@st.composite
+def watched_sites(draw: st.DrawFn) -> tuple[str, str, int | None]:
+    """(scheme, host as written in base_url, port or None)."""
+    scheme = draw(st.sampled_from(["http", "https"]))
+    kind = draw(st.sampled_from(["name", "unicode", "ipv4", "ipv6"]))
+    if kind == "name":
+        host = ".".join(draw(st.lists(LABEL, min_size=1, max_size=3))) + ".example"
+    elif kind == "unicode":
+        labels = draw(st.lists(UNICODE_LABEL, min_size=1, max_size=2))
+        host = ".".join(labels) + ".рф"
+    elif kind == "ipv4":
+        host = str(draw(st.ip_addresses(v=4)))
+    else:
+        host = f"[{draw(st.ip_addresses(v=6))}]"
+    host = _swap_case(host, draw(st.lists(st.booleans(), max_size=40)))
+    port = draw(
+        st.one_of(
+            st.none(),
+            st.just(443 if scheme == "https" else 80),
+            st.integers(1, 65535),
+        )
+    )
+    return scheme, host, port
+
+
+def _printed_forms(base_url: str, path: str) -> list[str]:
+    """The lines the HTTP libraries write about a request to ``base_url``."""
+    import httpx2
+    import urllib3
+
+    url = base_url + path
+    prepared = requests.Request("GET", url).prepare().url
+    assert prepared is not None
+    pool = urllib3.PoolManager().connection_from_url(prepared)
+    request_target = "/" + prepared.split("/", 3)[3]
+    return [
+        f'HTTP Request: GET {httpx2.URL(url)} "HTTP/1.1 200 OK"',  # httpx
+        f'{pool.scheme}://{pool.host}:{pool.port} "GET {request_target} HTTP/1.1"'
+        " 200 9",  # urllib3.connectionpool
+        f"Starting new HTTP connection (1): {pool.host}:{pool.port}",
+        f"Redirecting {prepared} -> /next",
+    ]
+
+
+def _site_in_other_spellings(scheme: str, host: str, port: int | None) -> list[str]:
+    """``host`` in the forms a library may print that the above do not give:
+    Unicode for IDNA, brackets dropped, another case, the default port
+    written or dropped."""
+    import idna
+
+    bare = host.strip("[]").lower()
+    names = {bare, bare.upper()}
+    if ":" not in bare:
+        with contextlib.suppress(idna.IDNAError):  # an IPv4 address
+            names.add(idna.encode(bare, uts46=True).decode())
+        names.update(idna.decode(name) for name in list(names) if "xn--" in name)
+    default = 443 if scheme == "https" else 80
+    ports = [f":{default}", ""] if port in (None, default) else [f":{port}"]
+    lines = []
+    for name in names:
+        for suffix in ports:
+            if ":" in name:  # IPv6: bracketed in a URL, bare beside a port
+                lines.append(f"{scheme}://[{name}]{suffix}/api/get_user_info")
+                if suffix:
+                    lines.append(f"connection to {name}{suffix} dropped")
+            else:
+                lines.append(f"{scheme}://{name}{suffix}/api/get_user_info")
+    return lines
+
+
+HEX = st.text("0123456789abcdef", min_size=1, max_size=32)
+
+
+@pytest.mark.fuzz
+@given(site=watched_sites(), secret=HEX)
+def test_a_watched_site_is_known_in_every_printed_form(site, secret):
+    from authlib_cashsocial._redact import SiteSet
+
+    scheme, host, port = site
+    base_url = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+    sites = SiteSet()
+    sites.watch(base_url)
+    for line in _printed_forms(base_url, f"/api/authorize?app_secret={secret}"):
+        assert sites.mentioned_in(line), (base_url, line)
+    for line in _site_in_other_spellings(scheme, host, port):
+        assert sites.mentioned_in(line), (base_url, line)
+
+
+@pytest.mark.fuzz
+@given(site=watched_sites(), label=LABEL, shift=st.integers(1, 1000))
+def test_another_host_or_port_is_not_a_watched_site(site, label, shift):
+    from authlib_cashsocial._redact import SiteSet
+
+    scheme, host, port = site
+    base_url = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+    sites = SiteSet()
+    sites.watch(base_url)
+    default = 443 if scheme == "https" else 80
+    other_port = ((port or default) + shift - 1) % 65535 + 1
+    bare = host.strip("[]")
+    shown = f"[{bare}]" if ":" in bare else bare
+    for line in (
+        f"{scheme}://{shown}:{other_port}/x?access_token=t",
+        f"{scheme}://{label}.{bare}/x" if ":" not in bare else "no host here",
+        f"{scheme}://{label}-{bare}/x" if ":" not in bare else "nor here",
+        f"{scheme}://{label}.invalid:{port or default}/x",
+    ):
+        assert not sites.mentioned_in(line), (base_url, line)
+
+
+def _library_records(records: list[logging.LogRecord]) -> list[str]:
+    return [
+        record.getMessage()
+        for record in records
+        if record.name.startswith(("urllib3", "httpx", "httpcore"))
+    ]
+
+
+@contextmanager
+def _fake_site_at(host: str, port: int, base_url: str) -> Iterator[FakeSite]:
+    """The demo site served on ``host``:``port``, known as ``base_url``."""
+    from authlib_cashsocial.testing import FakeProviderServer, FakeSngine, seed_demo
+
+    # 4.0.3 reads the query string: the exchange URL carries app_secret.
+    fake = FakeSngine(release="4.0.3")
+    with FakeProviderServer(fake, host=host, port=port) as server:
+        url = base_url.format(port=server.port)
+        app, users = seed_demo(server.fake, redirect_url="http://127.0.0.1/cb")
+        site = FakeSite(server.fake, url, app, {u.user_name: u for u in users})
+        try:
+            yield site
+        finally:
+            site.browser.close()
+
+
+def _log_in_logging_everything(
+    site: FakeSite, client_kind: str, all_logs: pytest.LogCaptureFixture
+) -> tuple[list[str], list[str]]:
+    """A login with the secret in the exchange URL (token_method="get");
+    returns the library log lines and the three secrets used."""
+    from .conftest import Driver, make_client
+
+    driver = Driver(
+        client_kind,
+        make_client(
+            client_kind,
+            client_id=site.app.app_id,
+            client_secret=site.app.app_secret,
+            base_url=site.base_url,
+            token_method="get",
+        ),
+    )
+    try:
+        callback = log_in(site, driver)
+        auth_key = callback.rsplit("auth_key=", 1)[1].split("&")[0]
+        token = driver.fetch_token(authorization_response=callback)
+        driver.userinfo()
+    finally:
+        driver.close()
+    secrets = [site.app.app_secret, auth_key, token["access_token"]]
+    return _library_records(all_logs.records), secrets
+
+
+def _assert_redacted(lines: list[str], secrets: list[str]) -> None:
+    assert any("/api/authorize" in line for line in lines), lines  # proves it
+    assert any("access_token=" in line for line in lines), lines
+    for line in lines:
+        for secret in secrets:
+            assert secret not in line, line
+
+
+def test_an_ipv6_site_is_redacted_in_every_library_log(client_kind, all_logs):
+    try:
+        socket.socket(socket.AF_INET6).close()
+        probe = socket.socket(socket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback (::1)")
+    with _fake_site_at("::1", 0, "http://[::1]:{port}") as site:
+        lines, secrets = _log_in_logging_everything(site, client_kind, all_logs)
+    _assert_redacted(lines, secrets)
+
+
+def test_a_site_on_its_default_port_is_redacted_as_httpx_prints_it(
+    client_kind, all_logs
+):
+    """``http://localhost:80``: httpx prints ``http://localhost/...``, urllib3
+    ``localhost:80`` (the same rule as ``https://localhost:443``, without a
+    certificate). Port 80 needs root and a free port; without them the next
+    test checks the same forms through httpx's own log line."""
+    try:
+        server = _fake_site_at("127.0.0.1", 80, "http://localhost:80")
+        site = server.__enter__()
+    except OSError as exc:
+        pytest.skip(f"cannot listen on port 80 here ({exc.strerror})")
+    try:
+        lines, secrets = _log_in_logging_everything(site, client_kind, all_logs)
+    finally:
+        server.__exit__(None, None, None)
+    _assert_redacted(lines, secrets)
+
+
+def test_httpx_log_line_for_a_default_https_port_is_redacted():
+    """httpx's own ``HTTP Request`` line for ``https://localhost:443``, through
+    the filter every client attaches (no site is listening there)."""
+    import httpx2
+
+    watch_site("https://LOCALHOST:443")
+    url = httpx2.URL("https://localhost:443/api/authorize?app_secret=s3cr3t")
+    record = _record(
+        "httpx2", 'HTTP Request: %s %s "%s %d %s"', ("GET", url, "HTTP/1.1", 200, "OK")
+    )
+    assert "https://localhost/api" in record.getMessage()  # what httpx prints
+    RedactingFilter().filter(record)
+    assert record.getMessage() == (
+        f"HTTP Request: GET https://localhost/api/authorize?app_secret={R} "
+        '"HTTP/1.1 200 OK"'
+    )
 
 
 # ---------------------------------------------------------------- access logs
