@@ -128,7 +128,13 @@ class CashSocialAuth(BaseAuth[Any]):
     """Log in with Cash Social Network (any Sngine site)."""
 
     name = "cashsocial"
+    # The uid: the site's user_id. social-core's own get_user_id reads it (or
+    # SOCIAL_AUTH_CASHSOCIAL_ID_KEY's claim) and refuses a login without it.
     ID_KEY = "sub"
+    REQUIRES_USER_ID = True
+    # Claims a member can change at the site: social-core warns when ID_KEY
+    # names one of them.
+    MUTABLE_ID_KEYS = ("preferred_username", "name", "email", "profile", "picture")
     # social-core reads these from the pipeline's response (our claims).
     EXTRA_DATA = [  # noqa: RUF012  (social-core's own class attribute)
         "preferred_username",
@@ -232,15 +238,15 @@ class CashSocialAuth(BaseAuth[Any]):
 
     # ---------------------------------------------------------------- profile
 
-    def get_user_id(self, details: dict[str, Any], response: dict[str, Any]) -> str:
-        return str(response["sub"])
-
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
-        """social-core's user fields; the e-mail is the site's, unverified."""
+        """social-core's user fields; a value the site does not give is None
+        (social-core writes every other value, an empty one too: an existing
+        user's own name would be blanked at each login). The e-mail is the
+        site's, unverified."""
         return {
             "username": response.get("preferred_username") or response.get("sub"),
-            "email": response.get("email") or "",
-            "fullname": response.get("name") or "",
-            "first_name": response.get("given_name") or "",
-            "last_name": response.get("family_name") or "",
+            "email": response.get("email") or None,
+            "fullname": response.get("name") or None,
+            "first_name": response.get("given_name") or None,
+            "last_name": response.get("family_name") or None,
         }
