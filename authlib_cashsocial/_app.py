@@ -28,6 +28,7 @@ from ._dialect import SngineDialect
 from ._login_start import (
     CONFIRMATION_HEADERS,
     FETCH_SITE_HEADER,
+    START_METHODS,
     confirmation_page,
     is_foreign_start,
 )
@@ -98,6 +99,8 @@ def safe_next_url(value: object, default: str = "/") -> str:
 class Incoming(NamedTuple):
     """What the app classes read from a framework's request."""
 
+    #: The request's HTTP method, upper case.
+    method: str
     #: The framework's session (a mapping).
     session: Session
     #: The raw query string, without ``?``.
@@ -114,6 +117,10 @@ LoginHandler = Callable[[Any, dict[str, Any], dict[str, Any]], Any]
 ErrorHandler = Callable[[Any, CashSocialError], Any]
 
 _HTML = "text/html; charset=utf-8"
+_NOT_A_START = (
+    "<!DOCTYPE html><html><head><meta charset=utf-8><title>Method Not Allowed"
+    "</title></head><body><p>A login starts with GET or POST.</p></body></html>"
+)
 
 
 class _AppBase:
@@ -253,6 +260,14 @@ class _AppBase:
 
     # Built on that part.
 
+    def _start_refusal(self, incoming: Incoming) -> Any:
+        """The answer to a login start by a method other than GET or POST (a
+        ``HEAD``, CORS-safelisted, above all): 405, nothing stored; else None."""
+        if incoming.method in START_METHODS:
+            return None
+        headers = {"Content-Type": _HTML, "Allow": ", ".join(START_METHODS)}
+        return self.page_response(_NOT_A_START, 405, headers)
+
     def _confirmation_response(self, incoming: Incoming) -> Any:
         page, headers = self.confirmation(incoming.here)
         return self.page_response(page, 200, {"Content-Type": _HTML, **headers})
@@ -328,6 +343,9 @@ class CashSocialAppMixin(_AppBase):
         site, or answer the confirmation page when another site asked for
         this start."""
         incoming = self.read_request(request)
+        refusal = self._start_refusal(incoming)
+        if refusal is not None:
+            return refusal
         try:
             url = self.begin_login(
                 incoming.session, fetch_site=incoming.fetch_site, next_url=next_url
@@ -427,6 +445,9 @@ class AsyncCashSocialAppMixin(_AppBase):
     async def login_response(self, request: Any, *, next_url: str | None = None) -> Any:
         """:meth:`CashSocialAppMixin.login_response`, as a coroutine."""
         incoming = self.read_request(request)
+        refusal = self._start_refusal(incoming)
+        if refusal is not None:
+            return refusal
         try:
             url = await self.begin_login(
                 incoming.session, fetch_site=incoming.fetch_site, next_url=next_url

@@ -20,6 +20,12 @@ site never creates a pending login by itself. The browser says so in
 No token is needed: the browser's own marking of the click is the proof, and
 browsers that send no Fetch Metadata are not protected by any check here
 (see the threat model in the docs, *Security*).
+
+Only a ``GET`` or a ``POST`` starts a login (:data:`START_METHODS`); any
+other method is answered 405 and stores nothing. A ``HEAD`` above all: it is
+CORS-safelisted (a page of another site can send it with the user's cookies
+and no preflight) and Django's CSRF middleware does not check it. The
+foreign-start check applies whatever the method.
 """
 
 from __future__ import annotations
@@ -29,11 +35,14 @@ import html
 __all__ = [
     "CONFIRMATION_HEADERS",
     "FETCH_SITE_HEADER",
+    "START_METHODS",
     "confirmation_page",
     "is_foreign_start",
 ]
 
 FETCH_SITE_HEADER = "Sec-Fetch-Site"
+#: The HTTP methods that may start a login (the ``Allow`` of a 405).
+START_METHODS = ("GET", "POST")
 _FOREIGN = frozenset({"cross-site", "same-site"})
 
 #: Response headers of the confirmation page: never framed, never cached.

@@ -71,6 +71,7 @@ class DjangoCashSocialApp(_app.CashSocialAppMixin, DjangoOAuth2App):  # type: ig
 
     def read_request(self, request: HttpRequest) -> _app.Incoming:
         return _app.Incoming(
+            method=request.method,
             session=request.session,
             query_string=request.META.get("QUERY_STRING", ""),
             fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),

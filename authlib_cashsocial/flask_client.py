@@ -64,6 +64,7 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
     def read_request(self, request: Request) -> _app.Incoming:
         query = request.query_string.decode("latin-1")
         return _app.Incoming(
+            method=request.method,
             session=session,
             query_string=query,
             fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),

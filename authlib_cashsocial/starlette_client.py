@@ -74,6 +74,7 @@ class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App): 
     def read_request(self, request: Request) -> _app.Incoming:
         query = request.url.query
         return _app.Incoming(
+            method=request.method,
             session=request.session,
             query_string=query,
             fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),

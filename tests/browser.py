@@ -36,7 +36,9 @@ def running_demo() -> Iterator[str]:
 
 
 @contextmanager
-def chromium(profile_dir: Path) -> Iterator[WebDriver]:
+def chromium(profile_dir: Path, *flags: str) -> Iterator[WebDriver]:
+    """Headless Chromium with a profile of its own; ``flags`` are more of
+    Chromium's command-line switches (``--host-resolver-rules=...``)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -51,6 +53,7 @@ def chromium(profile_dir: Path) -> Iterator[WebDriver]:
         "--disable-sync",
         "--window-size=1000,900",
         f"--user-data-dir={profile_dir}",
+        *flags,
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(

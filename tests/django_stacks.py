@@ -6,8 +6,6 @@ start is a POST with Django's CSRF token in both."""
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +30,6 @@ CALLBACK_PATHS = {
     "allauth": "/accounts/cashsocial/login/callback/",
     "social": "/social/complete/cashsocial/",
 }
-_CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def configure_stack(stack: str, site: FakeSite, **options: Any) -> None:
@@ -124,12 +121,6 @@ class RunningStack:
         return self.base_url + CALLBACK_PATHS[self.stack]
 
     def csrf_token(self) -> str:
-        if self.stack == "allauth":
-            page = self.browser.get(self.login_url, timeout=10)
-            assert page.status_code == 200, page.text
-            match = _CSRF_INPUT.search(page.text)
-            assert match, page.text
-            return html.unescape(match.group(1))
         return self.browser.get(self.base_url + "/csrf", timeout=10).text
 
     def start_response(self, *, next_url: str | None = None, **data: str):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -14,7 +15,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from authlib_cashsocial.testing import FakeSite
 
-from .browser import chromium, click, sign_in, text_of
+from . import test_login_csrf as login_csrf
+from .apps import serve_wsgi
+from .browser import chromium, click, sign_in, text_of, url_starts
 from .conftest import system_program
 from .django_stacks import RunningStack
 
@@ -61,3 +64,70 @@ def test_forged_callback_in_chromium(
         driver.get(app.base_url + "/me")
         assert json.loads(text_of(driver, "body")) is None
     assert app.exchanges() == 0
+
+
+#: Two host names of one site (example.test), both on loopback: the app, and
+#: a sibling subdomain run by an attacker (shared hosting, user pages).
+HOSTS = "--host-resolver-rules=MAP *.example.test 127.0.0.1"
+
+_ATTACK_PAGE = """<!DOCTYPE html><title>attack</title><script>
+fetch({login}, {{method: "HEAD", mode: "no-cors", credentials: "include"}})
+  .then(() => {{ document.title = "sent"; location.href = {callback}; }});
+</script>"""
+
+
+def _attack_site(login_url: str, callback_url: str):
+    """The sibling subdomain's page: a HEAD of the login start (CORS-
+    safelisted: no preflight, the victim's cookies go along, and Django's CSRF
+    middleware does not check it), then the attacker's own callback."""
+    page = _ATTACK_PAGE.format(
+        login=json.dumps(login_url), callback=json.dumps(callback_url)
+    ).encode()
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [page]
+
+    return serve_wsgi(app)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_a_sibling_subdomains_head_links_no_account_in_chromium(
+    site: FakeSite, make_stack, tmp_path: Path
+):
+    """Issue 22.1, as an attacker runs it: the victim, logged in as alice,
+    opens a page on a sibling subdomain, which HEADs the login start with
+    process=connect and then delivers bob's callback. Before the fix, bob's
+    site account was linked to alice's and bob could log in as her."""
+    from django.conf import settings
+
+    app: RunningStack = make_stack()
+    port = urlsplit(app.base_url).port
+    app_origin = f"http://app.example.test:{port}"
+    site.app.redirect_url = app_origin + app.callback_path("allauth")
+    planted = login_csrf.attackers_callback(site)  # bob's own unused key
+    allowed = settings.ALLOWED_HOSTS
+    settings.ALLOWED_HOSTS = [*allowed, "app.example.test"]
+    login = f"{app_origin}{urlsplit(app.login_url).path}?process=connect"
+    try:
+        with (
+            _attack_site(login, planted) as attacker,
+            chromium(tmp_path / "profile", HOSTS) as driver,
+        ):
+            driver.get(app_origin + "/")  # alice logs in, as a user does
+            click(driver, ENTRY["allauth"])
+            click(driver, "form[method=post] button")
+            sign_in(driver, "alice", "wonderland")
+            click(driver, "#approve")
+            assert url_starts(driver, app_origin + "/me")
+            evil = "http://evil.example.test:" + str(urlsplit(attacker).port)
+            driver.get(evil + "/")
+            assert url_starts(driver, app_origin)  # the HEAD was sent, then
+            assert ERROR_PAGE["allauth"] in text_of(driver, "body")
+    finally:
+        settings.ALLOWED_HOSTS = allowed
+    from allauth.socialaccount.models import SocialAccount
+
+    assert list(SocialAccount.objects.values_list("uid", flat=True)) == ["101"]
+    assert app.exchanges() == 1  # alice's own login only

@@ -4,7 +4,10 @@ loopback HTTP: browser → Django project → fake site → Django project."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
+import requests
 
 from authlib_cashsocial import CashSocialError
 from authlib_cashsocial.testing import FakeSite
@@ -353,3 +356,127 @@ def test_social_launch_bridges_start_no_login(site: FakeSite, make_stack):
         del settings.SOCIAL_AUTH_ENABLE_LAUNCH_BRIDGES
     assert not Nonce.objects.exists()
     assert app.exchanges() == 0
+
+
+# ------------------------------------------------------------------ start methods
+
+START_METHODS = ("GET", "HEAD", "POST", "PUT", "OPTIONS")
+FETCH_SITES = (None, "none", "same-origin", "same-site", "cross-site")
+
+
+def start_with(
+    app: RunningStack, method: str, fetch_site: str | None, process: str
+) -> requests.Response:
+    """A login start by ``method``, carrying Django's CSRF token (the worst
+    case: as if the page that sent it could read the token) and the Fetch
+    Metadata ``fetch_site`` (None: a client that sends none)."""
+    token = app.browser.get(app.base_url + "/csrf", timeout=10).text
+    headers = {"X-CSRFToken": token}
+    if fetch_site is not None:
+        headers["Sec-Fetch-Site"] = fetch_site
+    form = {"process": process} if method in ("POST", "PUT") else None
+    return app.browser.request(
+        method,
+        app.login_url,
+        params=None if form else {"process": process},
+        data=form,
+        headers=headers,
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def holds_a_pending_login(app: RunningStack) -> bool:
+    """Whether the browser's session holds a pending login: a callback with a
+    key the site has never issued reaches the site only then."""
+    before = app.exchanges()
+    app.callback(f"{app.callback_url}?auth_key={secrets.token_hex(16)}")
+    return app.exchanges() > before
+
+
+def expected_start(
+    stack: str, method: str, fetch_site: str | None, login_on_get: bool
+) -> tuple[int, bool]:
+    """(status, pending login stored) for a login start, as issue 22 says:
+    GET (the form, or LOGIN_ON_GET's redirect when not foreign) or POST with
+    the CSRF token; any other method 405; foreign starts store nothing."""
+    foreign = fetch_site in ("same-site", "cross-site")
+    if stack == "social":  # social-app-django's begin view is POST only
+        if method != "POST":
+            return 405, False
+        return 302, True  # Django's CSRF check is the guard (see below)
+    if method == "GET":
+        return (302, True) if login_on_get and not foreign else (200, False)
+    if method == "POST":
+        return (200, False) if foreign else (302, True)
+    return 405, False
+
+
+def check_every_start(app: RunningStack, process: str, login_on_get: bool) -> None:
+    wrong: list[tuple[object, ...]] = []
+    for method in START_METHODS:
+        for fetch_site in FETCH_SITES:
+            app.browser.cookies.clear()
+            if process == "connect":  # the victim is logged in
+                assert app.login().status_code == 302
+            answer = start_with(app, method, fetch_site, process)
+            stored = holds_a_pending_login(app)
+            status, should_store = expected_start(
+                app.stack, method, fetch_site, login_on_get
+            )
+            if (answer.status_code, stored) != (status, should_store):
+                wrong.append((method, fetch_site, answer.status_code, stored))
+            elif status == 200:  # allauth's confirmation form
+                assert 'method="post"' in answer.text
+            elif status == 302:
+                assert answer.headers["Location"].startswith(app.site.base_url)
+    assert wrong == []
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+@pytest.mark.parametrize("process", ["login", "connect"])
+@pytest.mark.parametrize("login_on_get", [False, True], ids=["form", "login_on_get"])
+def test_allauth_start_every_method_and_fetch_site(
+    site: FakeSite, make_stack, process: str, login_on_get: bool
+):
+    """Issue 22.1: a HEAD (CORS-safelisted, unchecked by Django's CSRF
+    middleware) from a sibling subdomain stashed a pending login, which the
+    attacker's own callback then used: with process=connect, the attacker's
+    site account was linked to the victim's."""
+    app = make_stack()
+    from django.conf import settings
+
+    settings.SOCIALACCOUNT_LOGIN_ON_GET = login_on_get
+    try:
+        check_every_start(app, process, login_on_get)
+    finally:
+        del settings.SOCIALACCOUNT_LOGIN_ON_GET
+
+
+@pytest.mark.parametrize("stack", ["social"])
+def test_social_start_every_method_and_fetch_site(site: FakeSite, make_stack):
+    check_every_start(make_stack(), "login", login_on_get=False)
+
+
+@pytest.mark.parametrize("stack", ["social"])
+def test_social_foreign_post_start_is_refused_by_django_csrf(
+    site: FakeSite, make_stack
+):
+    """A browser sends ``Origin`` with every POST; Django's CSRF middleware
+    refuses another origin's even with a token the page could not have
+    read, so a foreign POST stores nothing."""
+    app = make_stack()
+    token = app.browser.get(app.base_url + "/csrf", timeout=10).text
+    for origin, fetch_site in (
+        ("http://evil.example", "cross-site"),
+        ("http://other.127.0.0.1.nip.io", "same-site"),
+    ):
+        answer = app.browser.post(
+            app.login_url,
+            data={"csrfmiddlewaretoken": token},
+            headers={"Origin": origin, "Sec-Fetch-Site": fetch_site},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert answer.status_code == 403
+        assert not holds_a_pending_login(app)

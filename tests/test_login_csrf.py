@@ -142,3 +142,60 @@ def test_forged_keys_drive_a_bounded_number_of_exchanges(site: FakeSite, make_ap
         assert forged.status_code == 400
     assert app.exchanges() <= 3
     assert app.me() is None
+
+
+START_METHODS = ("GET", "HEAD", "POST", "PUT", "OPTIONS")
+FETCH_SITES = (None, "none", "same-origin", "same-site", "cross-site")
+
+
+def expected_answer(framework: str, method: str, foreign: bool) -> int:
+    """The status of a login start: a GET starts (302) or gets the
+    confirmation page (200); a HEAD reaches ``authorize_redirect`` (Flask and
+    Starlette add it to GET routes) and gets 405; the other methods are
+    refused before it by the framework (its routing, Django's CSRF check) or
+    by it."""
+    if method == "GET":
+        return 200 if foreign else 302
+    if method == "HEAD":
+        return 405
+    if framework == "django":  # every method reaches the view
+        return 403 if method in ("POST", "PUT") else 405  # CSRF, then ours
+    if framework == "flask" and method == "OPTIONS":
+        return 200  # Flask's automatic OPTIONS answer; the view never runs
+    return 405
+
+
+@pytest.mark.parametrize(("login", "callback"), ROUTES, ids=ROUTE_IDS)
+def test_login_start_every_method_and_fetch_site(
+    site: FakeSite, make_app, framework: str, login, callback
+):
+    """Issue 22.1 for the Authlib apps: only a GET starts a login, never a
+    HEAD (CORS-safelisted: another site's page sends it with the user's
+    cookies); a foreign start stores nothing whatever its method."""
+    app = make_app(callback_path=callback)
+    wrong = []
+    for method in START_METHODS:
+        for fetch_site in FETCH_SITES:
+            app.browser.cookies.clear()
+            headers = {} if fetch_site is None else {"Sec-Fetch-Site": fetch_site}
+            answer = app.browser.request(
+                method,
+                app.base_url + login,
+                headers=headers,
+                allow_redirects=False,
+                timeout=10,
+            )
+            before = app.exchanges()
+            forged = visit(app, f"{callback}?auth_key={secrets.token_hex(16)}", None)
+            assert forged.status_code == 400
+            stored = app.exchanges() > before
+            foreign = fetch_site in ("same-site", "cross-site")
+            expected = (
+                expected_answer(framework, method, foreign),
+                method == "GET" and not foreign,
+            )
+            if (answer.status_code, stored) != expected:
+                wrong.append((method, fetch_site, answer.status_code, stored))
+            if answer.status_code == 405 and method == "HEAD":
+                assert answer.headers["Allow"] == "GET, POST"
+    assert wrong == []

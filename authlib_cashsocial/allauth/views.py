@@ -2,8 +2,11 @@
 
 Login: allauth's own ``BaseLoginView`` (a GET shows allauth's confirmation
 form, which POSTs with Django's CSRF token, unless the site set
-``SOCIALACCOUNT_LOGIN_ON_GET``; even then a GET that the browser marks as
-coming from another site gets that form).
+``SOCIALACCOUNT_LOGIN_ON_GET``). A start that the browser marks as coming
+from another site gets that form whatever its method (a POST too), and a
+method other than GET or POST is answered 405 and stores nothing: a ``HEAD``
+(CORS-safelisted, and unchecked by Django's CSRF middleware) would otherwise
+reach the redirect and stash a pending login for another site's page.
 
 Callback, in this order: read and check the ``auth_key`` (a keyless or
 malformed callback consumes nothing); take this browser's pending login out
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth import app_settings as allauth_settings
 from allauth.account import app_settings as account_settings
 from allauth.account.internal.decorators import login_not_required
 from allauth.socialaccount.adapter import get_adapter
@@ -26,14 +30,15 @@ from allauth.socialaccount.helpers import (
 )
 from allauth.socialaccount.providers.base.constants import AuthError
 from allauth.socialaccount.providers.base.views import BaseLoginView
+from allauth.utils import get_request_param
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
 
 from .._callback import auth_key_from_callback
-from .._login_start import FETCH_SITE_HEADER, is_foreign_start
+from .._login_start import FETCH_SITE_HEADER, START_METHODS, is_foreign_start
 from .._stack_login import PendingRecord
 from ..errors import AuthKeyRejectedError, CashSocialError, PendingLoginError
 from .provider import PENDING_KEY, STATE_ID, CashSocialProvider
@@ -49,20 +54,23 @@ _NO_PENDING_LOGIN = (
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(BaseLoginView):  # type: ignore[misc]
-    """allauth's login start; a foreign GET always gets the confirmation form."""
+    """allauth's login start: GET or POST only; a foreign start, whatever its
+    method, gets the confirmation form."""
 
     provider_id = CashSocialProvider.id
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "GET" and is_foreign_start(
-            request.headers.get(FETCH_SITE_HEADER)
-        ):
+        if allauth_settings.HEADLESS_ONLY:
+            raise Http404  # allauth's own answer, whatever the method
+        if request.method not in START_METHODS:
+            return HttpResponseNotAllowed(START_METHODS)
+        if is_foreign_start(request.headers.get(FETCH_SITE_HEADER)):
             return render(
                 request,
                 f"socialaccount/login.{account_settings.TEMPLATE_EXTENSION}",
                 {
                     "provider": self.get_provider(),
-                    "process": request.GET.get("process"),
+                    "process": get_request_param(request, "process"),
                 },
             )
         return super().dispatch(request, *args, **kwargs)
