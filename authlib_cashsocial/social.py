@@ -40,6 +40,7 @@ from social_core.exceptions import (
     AuthProviderError,
     AuthResponseError,
     AuthSessionError,
+    ErrorStage,
     SocialAuthBaseException,
 )
 
@@ -51,6 +52,7 @@ from .errors import (
     CallbackError,
     CashSocialError,
     ClientCredentialsError,
+    ConfigurationError,
     MalformedAuthKeyError,
     MissingAuthKeyError,
     PendingLoginError,
@@ -124,6 +126,32 @@ def social_error(backend: Any, error: CashSocialError) -> SocialAuthBaseExceptio
     return mapped
 
 
+# The social-core setting behind each option that has one of its own; every
+# other option is in SOCIAL_AUTH_CASHSOCIAL_OPTIONS.
+_SETTING_OF_OPTION = {
+    "client_id": "KEY",
+    "app_id": "KEY",
+    "client_secret": "SECRET",
+    "app_secret": "SECRET",
+    "base_url": "BASE_URL",
+}
+
+
+def _configuration_error(
+    backend: Any, error: ConfigurationError, stage: ErrorStage
+) -> AuthConfigurationError:
+    """social-core's configuration error for one of our settings' (so that
+    social-app-django's middleware shows its error page)."""
+    return AuthConfigurationError(
+        backend,
+        error.description or "",
+        code="invalid_setting",
+        parameter=_SETTING_OF_OPTION.get(error.option, "OPTIONS"),
+        stage=stage,
+        context={"cashsocial_error": error.error, "option": error.option},
+    )
+
+
 class CashSocialAuth(BaseAuth[Any]):
     """Log in with Cash Social Network (any Sngine site)."""
 
@@ -147,9 +175,11 @@ class CashSocialAuth(BaseAuth[Any]):
 
     # ---------------------------------------------------------------- set-up
 
-    def stack_login(self) -> StackLogin:
+    def stack_login(self, stage: ErrorStage = "begin") -> StackLogin:
         """The validated options (``KEY``, ``SECRET``, ``BASE_URL`` and
-        ``OPTIONS``), the learned token method and the connection pool."""
+        ``OPTIONS``), the learned token method and the connection pool.
+        A mistake is social-core's ``AuthConfigurationError`` (its
+        ``context["cashsocial_error"]`` is ``invalid_configuration``)."""
         options = self.setting("OPTIONS") or {}
         if not isinstance(options, Mapping):
             raise AuthConfigurationError(
@@ -157,12 +187,19 @@ class CashSocialAuth(BaseAuth[Any]):
                 "SOCIAL_AUTH_CASHSOCIAL_OPTIONS must be a dict of options.",
                 code="invalid_setting",
                 parameter="OPTIONS",
+                stage=stage,
             )
         options = dict(options)
         base_url = self.setting("BASE_URL")
         if base_url is not None:
             options["base_url"] = base_url
-        return login_for(self.setting("KEY"), self.setting("SECRET"), options)
+        try:
+            login = login_for(self.setting("KEY"), self.setting("SECRET"), options)
+        except ConfigurationError as error:
+            failure = _configuration_error(self, error, stage)
+        else:
+            return login
+        raise failure  # outside the handler: no chained cause in the logs
 
     def _server_url(self, login: StackLogin) -> str:
         """The nonce storage's ``server_url`` of this app's pending logins."""
@@ -177,7 +214,7 @@ class CashSocialAuth(BaseAuth[Any]):
     def auth_url(self) -> str:
         """Record a pending login (nonce in the session and in the nonce
         storage) and return the site's login link."""
-        login = self.stack_login()
+        login = self.stack_login()  # before anything is stored
         self._stash(login, self.strategy.random_string(32), PendingRecord(time.time()))
         return login.settings.endpoints.authorization_url(login.settings.client_id)
 
@@ -209,9 +246,24 @@ class CashSocialAuth(BaseAuth[Any]):
         nonce = stored.get("nonce") if isinstance(stored, Mapping) else None
         if record is None or not isinstance(nonce, str) or not nonce:
             raise PendingLoginError(_NO_PENDING_LOGIN)
-        if not self.strategy.storage.nonce.consume(
-            self._server_url(login), int(record.started_at), nonce
-        ):
+        consume = self.strategy.storage.nonce.consume
+        try:
+            consumed: bool | None = consume(
+                self._server_url(login), int(record.started_at), nonce
+            )
+        except NotImplementedError:  # a storage older than social-core 7
+            consumed = None
+        if consumed is None:
+            # As social-core's own OAuth2 state check says it (a storage
+            # whose nonce cannot be consumed at once is not single use).
+            raise AuthConfigurationError(
+                self,
+                "The nonce storage has no atomic consume().",
+                code="invalid_setting",
+                parameter="storage.nonce.consume",
+                stage="callback",
+            )
+        if not consumed:
             raise PendingLoginError(_NO_PENDING_LOGIN)
         record.check(login.settings.login_timeout)
         return nonce, record
@@ -220,7 +272,7 @@ class CashSocialAuth(BaseAuth[Any]):
         """Check the key, consume the pending login, exchange, authenticate."""
         try:
             auth_key = auth_key_from_callback(self._callback_url())
-            login = self.stack_login()
+            login = self.stack_login("callback")
             nonce, record = self._consume(login)
             try:
                 _token, claims = login.exchange(auth_key)
