@@ -34,7 +34,12 @@ from ._callback import validate_auth_key
 from ._claims import normalize_userinfo
 from ._options import CLIENT_OPTIONS, Settings, reject_unknown
 from ._redact import install_log_redaction
-from ._responses import HTTPResponse, access_token_from, read_api_response
+from ._responses import (
+    HTTPResponse,
+    access_token_from,
+    is_app_id_unread,
+    read_api_response,
+)
 from ._sngine import APP_ID_PARAM, APP_SECRET_PARAM, AUTH_KEY_PARAM, USERINFO_KEY
 from ._transport import redirect_error
 from .errors import (
@@ -205,7 +210,7 @@ class SngineDialect:
     def _credentials_error(
         self, exc: ClientCredentialsError, resp: Any
     ) -> ClientCredentialsError:
-        if exc.option != "client_id":
+        if not is_app_id_unread(exc):
             return exc
         sent: Placement = "get" if APP_ID_PARAM in str(resp.request.url) else "post"
         where = "the query string" if sent == "get" else "the form body"

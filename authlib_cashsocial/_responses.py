@@ -22,6 +22,8 @@ from ._sngine import (
     MESSAGE_INVALID_AUTH_KEY,
     MESSAGE_INVALID_PARAMETERS,
     MESSAGE_KEY,
+    MESSAGE_PREFIX,
+    MESSAGE_UNKNOWN_APP,
 )
 from .errors import (
     AccessTokenExpiredError,
@@ -39,6 +41,7 @@ __all__ = [
     "HTTPResponse",
     "access_token_from",
     "error_from_message",
+    "is_app_id_unread",
     "read_api_response",
     "transport_error",
 ]
@@ -65,15 +68,30 @@ def _is_error_flag(value: object) -> bool:
     return bool(value)
 
 
+def _bare(message: str) -> str:
+    """A literal message without the ``Bad Request, `` prefix, lower-cased:
+    real servers send the prefix on each one, an earlier reading of the code
+    had it on ``invalid app_id`` only, so both forms are recognized."""
+    key = message.lower()
+    prefix = MESSAGE_PREFIX.lower()
+    return key[len(prefix) :].lstrip() if key.startswith(prefix) else key
+
+
+_BARE_INVALID_APP_ID = _bare(MESSAGE_INVALID_APP_ID)
+
+
 def error_from_message(message: object) -> ProviderError:
     """The typed error for an ``{"error": true, "message": …}`` answer.
 
-    The literal messages of every Sngine release get their own class; any
-    other message (often translated) becomes a
+    The literal messages of every Sngine release get their own class, with
+    or without their ``Bad Request, `` prefix; so does the English text for
+    an unknown ``app_id``. Any other message (often translated) becomes a
     :class:`~authlib_cashsocial.errors.ProviderError` that keeps it.
 
     Example::
 
+        >>> type(error_from_message("Bad Request, expired access_token")).__name__
+        'AccessTokenExpiredError'
         >>> type(error_from_message("expired access_token")).__name__
         'AccessTokenExpiredError'
     """
@@ -81,8 +99,8 @@ def error_from_message(message: object) -> ProviderError:
         text = str(message).strip()[:300]
     else:
         text = ""
-    key = text.lower()
-    if key == MESSAGE_INVALID_APP_ID.lower():
+    key = _bare(text)
+    if key == _BARE_INVALID_APP_ID:
         return ClientCredentialsError(
             text,
             option="client_id",
@@ -90,30 +108,38 @@ def error_from_message(message: object) -> ProviderError:
             "app_id from the site's app dashboard) and that base_url is that "
             "site.",
         )
-    if key == MESSAGE_INVALID_APP_SECRET.lower():
+    if key == MESSAGE_UNKNOWN_APP.lower():
+        return ClientCredentialsError(
+            text,
+            option="client_id",
+            description="The site has no app with this app_id: check client_id "
+            "(the app_id from the site's app dashboard) and that base_url is the "
+            "site the app was registered on.",
+        )
+    if key == _bare(MESSAGE_INVALID_APP_SECRET):
         return ClientCredentialsError(
             text,
             option="client_secret",
             description="The site rejected the app_secret; check client_secret "
             "(the app_secret from the site's app dashboard).",
         )
-    if key == MESSAGE_INVALID_AUTH_KEY.lower():
+    if key == _bare(MESSAGE_INVALID_AUTH_KEY):
         return AuthKeyRejectedError(
             text,
             "The site rejected the auth_key, which was already used, replaced by a "
             "newer login of the same user, or never issued. Start the login again.",
         )
-    if key == MESSAGE_EXPIRED_ACCESS_TOKEN.lower():
+    if key == _bare(MESSAGE_EXPIRED_ACCESS_TOKEN):
         return AccessTokenExpiredError(
             text,
             "The access token has expired (stock Sngine sites keep tokens for 60 "
             "seconds, whatever their page says). Log the user in again.",
         )
-    if key == MESSAGE_INVALID_ACCESS_TOKEN.lower():
+    if key == _bare(MESSAGE_INVALID_ACCESS_TOKEN):
         return AccessTokenInvalidError(
             text, "The site does not know this access token. Log the user in again."
         )
-    if key == MESSAGE_INVALID_PARAMETERS.lower():
+    if key == _bare(MESSAGE_INVALID_PARAMETERS):
         return ProviderError(
             text,
             "The site answered 'invalid parameters': the API path is unknown "
@@ -122,6 +148,14 @@ def error_from_message(message: object) -> ProviderError:
     if not text:
         return ProviderError("", "The site reported an error without a message.")
     return ProviderError(text)
+
+
+def is_app_id_unread(error: ProviderError) -> bool:
+    """True for ``Bad Request, invalid app_id``: the server found no
+    ``app_id`` where it reads (the query before 4.0.4, the form body from
+    4.0.4), so the other place may work. An unknown ``app_id`` was read:
+    sending it elsewhere changes nothing."""
+    return _bare(error.message) == _BARE_INVALID_APP_ID
 
 
 def _describe(resp: HTTPResponse) -> str:

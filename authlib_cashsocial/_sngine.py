@@ -23,6 +23,8 @@ __all__ = [
     "MESSAGE_INVALID_AUTH_KEY",
     "MESSAGE_INVALID_PARAMETERS",
     "MESSAGE_KEY",
+    "MESSAGE_PREFIX",
+    "MESSAGE_UNKNOWN_APP",
     "SECRET_PARAMETERS",
     "TOKEN_PATH",
     "UPLOADS_PATH",
@@ -50,11 +52,21 @@ USERINFO_KEY = "user_info"
 ERROR_KEY = "error"
 MESSAGE_KEY = "message"
 
-# The literal messages every Sngine release answers (as HTTP 200 bodies).
-# Other errors are translated into the site's language: never match on those.
+# The literal messages every Sngine release answers (as HTTP 200 bodies),
+# exactly as sent (measured on 2.7 and 3.13). An earlier reading of the code
+# dropped the prefix: a client recognizes both forms.
+MESSAGE_PREFIX = "Bad Request, "
 MESSAGE_INVALID_APP_ID = "Bad Request, invalid app_id"
-MESSAGE_INVALID_APP_SECRET = "invalid app_secret"
-MESSAGE_INVALID_AUTH_KEY = "invalid auth_key"
-MESSAGE_INVALID_ACCESS_TOKEN = "invalid access_token"
-MESSAGE_EXPIRED_ACCESS_TOKEN = "expired access_token"
-MESSAGE_INVALID_PARAMETERS = "invalid parameters"
+MESSAGE_INVALID_APP_SECRET = "Bad Request, invalid app_secret"
+MESSAGE_INVALID_AUTH_KEY = "Bad Request, invalid auth_key"
+MESSAGE_INVALID_ACCESS_TOKEN = "Bad Request, invalid access_token"
+MESSAGE_EXPIRED_ACCESS_TOKEN = "Bad Request, expired access_token"
+MESSAGE_INVALID_PARAMETERS = "Bad Request, invalid parameters"
+#: An ``app_id`` that is present but names no app (``999``, ``abc``), in the
+#: English of a stock site. It goes through the site's translation table, so
+#: another site may answer it in its own language: then it stays the site's
+#: message. Every other error is translated too: never match on those.
+MESSAGE_UNKNOWN_APP = (
+    "We're sorry, but the application you're trying to use doesn't exist "
+    "or has been disabled"
+)

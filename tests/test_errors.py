@@ -37,16 +37,80 @@ from authlib_cashsocial.testing import (
 from .conftest import log_in
 
 
-def test_wrong_app_id_is_rejected_both_ways(site: FakeSite, make_driver):
-    driver = make_driver(client_id="no-such-app")
+@pytest.mark.parametrize(
+    ("release", "methods"), [("4.2", ["POST"]), ("4.0.3", ["POST", "GET"])]
+)
+@pytest.mark.parametrize("app_id", ["999", "no-such-app"])
+def test_unknown_app_id_names_client_id(
+    site: FakeSite, make_driver, release, methods, app_id
+):
+    # The site read the app_id and found no app ("We're sorry, but the
+    # application ..."): sending it in the other place would change nothing,
+    # so token_method="auto" retries only after "Bad Request, invalid app_id".
+    site.fake.release = release
+    driver = make_driver(client_id=app_id)
     callback = log_in(site, make_driver())
     with pytest.raises(ClientCredentialsError) as failure:
         driver.fetch_token(authorization_response=callback)
     assert failure.value.option == "client_id"
-    assert "both" in failure.value.description
-    assert [r.method for r in site.fake.requests_to("api/authorize")] == ["POST", "GET"]
+    assert failure.value.error == "invalid_client"
+    assert failure.value.message.startswith("We're sorry, but the application")
+    assert "no app with this app_id" in failure.value.description
+    assert [r.method for r in site.fake.requests_to("api/authorize")] == methods
     # Nothing was consumed: the right app can still use the key.
     make_driver().fetch_token(authorization_response=callback)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected", "option"),
+    [
+        ("Bad Request, invalid app_id", ClientCredentialsError, "client_id"),
+        ("Bad Request, invalid app_secret", ClientCredentialsError, "client_secret"),
+        ("invalid app_secret", ClientCredentialsError, "client_secret"),
+        ("Bad Request, invalid auth_key", AuthKeyRejectedError, None),
+        ("invalid auth_key", AuthKeyRejectedError, None),
+        ("Bad Request, invalid access_token", AccessTokenInvalidError, None),
+        ("invalid access_token", AccessTokenInvalidError, None),
+        ("Bad Request, expired access_token", AccessTokenExpiredError, None),
+        ("expired access_token", AccessTokenExpiredError, None),
+        ("Bad Request, invalid parameters", ProviderError, None),
+        (
+            "We're sorry, but the application you're trying to use doesn't exist "
+            "or has been disabled",
+            ClientCredentialsError,
+            "client_id",
+        ),
+        # The same text translated, as another site sends it: the site's message.
+        (
+            "Извините, приложение, которое вы пытаетесь использовать, не "
+            "существует или отключено",
+            ProviderError,
+            None,
+        ),
+    ],
+)
+def test_both_forms_of_each_literal_message(
+    site: FakeSite, make_driver, message, expected, option
+):
+    driver = make_driver()
+    callback = log_in(site, driver)
+    about_the_token = expected in (AccessTokenInvalidError, AccessTokenExpiredError)
+    if about_the_token:
+        driver.fetch_token(authorization_response=callback)
+    site.fake.inject(
+        "api/get_user_info" if about_the_token else "api/authorize",
+        ErrorBody(message),
+    )
+    call = (
+        driver.userinfo
+        if about_the_token
+        else lambda: driver.fetch_token(authorization_response=callback)
+    )
+    with pytest.raises(ProviderError) as failure:
+        call()
+    assert type(failure.value) is expected
+    assert failure.value.message == message
+    assert getattr(failure.value, "option", None) == option
 
 
 @pytest.mark.parametrize("release", ["4.2", "4.0.3"])
@@ -67,7 +131,7 @@ def test_used_auth_key_is_rejected(site: FakeSite, make_driver):
     with pytest.raises(AuthKeyRejectedError) as failure:
         driver.fetch_token(authorization_response=callback)
     assert failure.value.error == "invalid_grant"
-    assert failure.value.message == "invalid auth_key"
+    assert failure.value.message == "Bad Request, invalid auth_key"
 
 
 def test_replaced_auth_key_is_rejected(site: FakeSite, make_driver):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from authlib_cashsocial._sngine import MESSAGE_INVALID_AUTH_KEY
 from authlib_cashsocial.testing import (
     FakeProviderServer,
     FakeSite,
@@ -74,27 +75,48 @@ def test_generations_read_one_place(site: FakeSite, release, reads):
 
 
 def test_errors_are_http_200_with_literal_messages(site: FakeSite):
+    # As real 2.7 and 3.13 servers send them (tests/real_sngine/): each
+    # literal message with its "Bad Request, " prefix.
     key = _key(site)
     assert _exchange(site, key, secret="nope").json() == {
         "error": True,
-        "message": "invalid app_secret",
+        "message": "Bad Request, invalid app_secret",
     }
-    assert _exchange(site, "0" * 32).json()["message"] == "invalid auth_key"
+    assert _exchange(site, "0" * 32).json()["message"] == (
+        "Bad Request, invalid auth_key"
+    )
     info = requests.get(
         f"{site.base_url}/api/get_user_info", params={"access_token": "x"}, timeout=5
     )
-    assert (info.status_code, info.json()["message"]) == (200, "invalid access_token")
+    assert (info.status_code, info.json()["message"]) == (
+        200,
+        "Bad Request, invalid access_token",
+    )
     other = requests.get(f"{site.base_url}/api/get_friends", timeout=5)
-    assert other.json() == {"error": True, "message": "invalid parameters"}
+    assert other.json() == {"error": True, "message": "Bad Request, invalid parameters"}
+
+
+@pytest.mark.parametrize("app_id", ["999", "abc"])
+def test_unknown_app_id_answers_the_sites_sorry_text(site: FakeSite, app_id):
+    answer = requests.post(
+        f"{site.base_url}/api/authorize",
+        data={"app_id": app_id, "app_secret": "s", "auth_key": "k"},
+        timeout=5,
+    )
+    assert answer.json() == {
+        "error": True,
+        "message": "We're sorry, but the application you're trying to use "
+        "doesn't exist or has been disabled",
+    }
 
 
 def test_auth_key_is_single_use_and_replaced_by_a_new_visit(site: FakeSite):
     first = _key(site)
     second = _key(site)  # already approved: immediate redirect, fresh key
     assert first != second
-    assert _exchange(site, first).json()["message"] == "invalid auth_key"
+    assert _exchange(site, first).json()["message"] == MESSAGE_INVALID_AUTH_KEY
     assert "access_token" in _exchange(site, second).json()
-    assert _exchange(site, second).json()["message"] == "invalid auth_key"
+    assert _exchange(site, second).json()["message"] == MESSAGE_INVALID_AUTH_KEY
 
 
 def test_token_lives_60_seconds_and_is_reused_inside_that_window(site: FakeSite):
@@ -109,7 +131,10 @@ def test_token_lives_60_seconds_and_is_reused_inside_that_window(site: FakeSite)
     expired = requests.get(
         f"{site.base_url}/api/get_user_info", params={"access_token": token}, timeout=5
     )
-    assert expired.json() == {"error": True, "message": "expired access_token"}
+    assert expired.json() == {
+        "error": True,
+        "message": "Bad Request, expired access_token",
+    }
     assert _exchange(site, _key(site)).json()["access_token"] != token
 
 

@@ -58,18 +58,28 @@ CASES = {
         TOKEN, ErrorBody("Bad Request, invalid app_id"), ClientCredentialsError
     ),
     "invalid-app-secret": Case(
-        TOKEN, ErrorBody("invalid app_secret"), ClientCredentialsError
+        TOKEN, ErrorBody("Bad Request, invalid app_secret"), ClientCredentialsError
     ),
     "invalid-auth-key": Case(
-        TOKEN, ErrorBody("invalid auth_key"), AuthKeyRejectedError
+        TOKEN, ErrorBody("Bad Request, invalid auth_key"), AuthKeyRejectedError
     ),
     "invalid-access-token": Case(
-        USER, ErrorBody("invalid access_token"), AccessTokenInvalidError
+        USER, ErrorBody("Bad Request, invalid access_token"), AccessTokenInvalidError
     ),
     "expired-access-token": Case(
-        USER, ErrorBody("expired access_token"), AccessTokenExpiredError
+        USER, ErrorBody("Bad Request, expired access_token"), AccessTokenExpiredError
     ),
-    "invalid-parameters": Case(TOKEN, ErrorBody("invalid parameters"), ProviderError),
+    "invalid-parameters": Case(
+        TOKEN, ErrorBody("Bad Request, invalid parameters"), ProviderError
+    ),
+    "unknown-app-id": Case(
+        TOKEN,
+        ErrorBody(
+            "We're sorry, but the application you're trying to use doesn't "
+            "exist or has been disabled"
+        ),
+        ClientCredentialsError,
+    ),
     "translated-message": Case(TOKEN, ErrorBody("Приложение отключено"), ProviderError),
     "error-is-string-1": Case(TOKEN, ErrorBody("x", error="1"), ProviderError),
     "error-is-number-1": Case(USER, ErrorBody("x", error=1), ProviderError),

@@ -287,7 +287,10 @@ def test_fake_provider_command_serves_until_interrupted():
         answer = requests.get(
             f"{base}/api/get_user_info", params={"access_token": "x"}, timeout=5
         )
-        assert answer.json() == {"error": True, "message": "invalid access_token"}
+        assert answer.json() == {
+            "error": True,
+            "message": "Bad Request, invalid access_token",
+        }
         cmd.stdout.wait_for(
             r"fake site GET /api/get_user_info\?access_token=\[REDACTED\]"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import secrets
 import threading
 import time
@@ -24,6 +25,15 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from .._sngine import (
+    MESSAGE_EXPIRED_ACCESS_TOKEN,
+    MESSAGE_INVALID_ACCESS_TOKEN,
+    MESSAGE_INVALID_APP_ID,
+    MESSAGE_INVALID_APP_SECRET,
+    MESSAGE_INVALID_AUTH_KEY,
+    MESSAGE_INVALID_PARAMETERS,
+    MESSAGE_UNKNOWN_APP,
+)
 from ._pages import favicon, html_page
 from .faults import Fault, Slow
 
@@ -211,6 +221,15 @@ class FakeSngine:
         self.users[user.user_name] = user
         return user
 
+    def _find_app(self, app_id: str) -> FakeApp | None:
+        # Sngine casts app_id to an integer ("123abc" is app 123, "abc" is 0,
+        # no app); the fake also knows apps registered under a non-numeric id.
+        if app_id in self.apps:
+            return self.apps[app_id]
+        digits = re.match(r"\s*[+-]?\d*", app_id)
+        number = digits.group().strip() if digits else ""
+        return self.apps.get(str(int(number))) if number.lstrip("+-") else None
+
     def approve(self, user: FakeUser, app: FakeApp) -> None:
         """Mark ``app`` as already approved by ``user`` (no consent page)."""
         with self._lock:
@@ -285,14 +304,23 @@ class FakeSngine:
             params = request.form
         else:
             params = MultiDict()
-        app = self.apps.get(params.get("app_id") or "")
+        # Each parameter missing or empty first, then the app, its secret
+        # and the key, each with its own message.
+        for name, message in (
+            ("app_id", MESSAGE_INVALID_APP_ID),
+            ("app_secret", MESSAGE_INVALID_APP_SECRET),
+            ("auth_key", MESSAGE_INVALID_AUTH_KEY),
+        ):
+            if not params.get(name):
+                return _error(message)
+        app = self._find_app(params["app_id"])
         if app is None:
-            return _error("Bad Request, invalid app_id")
+            return _error(MESSAGE_UNKNOWN_APP)
         if not app.enabled:
             return _error(self.disabled_app_message)
         if params.get("app_secret") != app.app_secret:
-            return _error("invalid app_secret")
-        auth_key = params.get("auth_key") or ""
+            return _error(MESSAGE_INVALID_APP_SECRET)
+        auth_key = params["auth_key"]
         now = self.clock()
         with self._lock:
             grant = next(
@@ -304,7 +332,7 @@ class FakeSngine:
                 None,
             )
             if grant is None:
-                return _error("invalid auth_key")
+                return _error(MESSAGE_INVALID_AUTH_KEY)
             grant.auth_key = None
             if (
                 not grant.access_token
@@ -326,17 +354,17 @@ class FakeSngine:
                 None,
             )
         if found is None:
-            return _error("invalid access_token")
+            return _error(MESSAGE_INVALID_ACCESS_TOKEN)
         user_name, grant = found
         if self.clock() - grant.token_issued_at > self.token_lifetime:
-            return _error("expired access_token")
+            return _error(MESSAGE_EXPIRED_ACCESS_TOKEN)
         user = self.users.get(user_name)
         if user is None:  # the user row is gone: Sngine then prints []
             return _json([])
         return _json({"user_info": self.user_info_row(user, request.host_url)})
 
     def _unknown_api(self, request: Request, name: str) -> Response:
-        return _json({"error": True, "message": "invalid parameters"})
+        return _error(MESSAGE_INVALID_PARAMETERS)
 
     def user_info_row(self, user: FakeUser, host_url: str) -> dict[str, str | None]:
         """The ``user_info`` object this release sends for ``user``."""
