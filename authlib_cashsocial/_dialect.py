@@ -143,6 +143,12 @@ class SngineDialect:
         session.metadata.setdefault("token_endpoint", endpoints.token_url)
         session.metadata.setdefault("authorization_endpoint", endpoints.authorize_url)
         session.metadata.setdefault("userinfo_endpoint", endpoints.userinfo_url)
+        if getattr(session, "leeway", 0) >= self.settings.token_lifetime:
+            # Authlib's default leeway (60 s) counts a token as expired that
+            # long before its expires_at: a 60-second Sngine token would be
+            # expired from the start, and Authlib would ask for a refresh
+            # that the site does not have.
+            session.leeway = 0
         if getattr(session, "default_timeout", False) is None:
             session.default_timeout = self.settings.timeout
         _refuse_redirects(session)

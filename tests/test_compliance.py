@@ -155,6 +155,14 @@ def test_compliance_fix_on_authlib_session(site: FakeSite):
     )
 
 
+@pytest.mark.parametrize(("given", "kept"), [(60, 0), (120, 0), (5, 5), (0, 0)])
+def test_compliance_fix_leeway_never_expires_a_fresh_token(given, kept):
+    # Authlib's default leeway is 60 s, Sngine's tokens live 60 s: kept, every
+    # token would be expired from the start (and Authlib would try a refresh).
+    session = compliance_fix(OAuth2Session("42", "s", leeway=given))
+    assert session.leeway == kept
+
+
 def test_compliance_fix_auto_on_an_old_server_asks_for_one_retry(site: FakeSite):
     site.fake.release = "4.0.3"
     session = compliance_fix(

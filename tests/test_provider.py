@@ -73,7 +73,7 @@ def test_settings_defaults_and_aliases():
         "42",
         "s",
         "auto",
-        3600,
+        60,
     )
     assert (s.login_timeout, s.timeout) == (600, 10.0)
     assert (
