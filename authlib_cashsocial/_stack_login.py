@@ -80,15 +80,27 @@ class StackLogin:
         self.dialect = SngineDialect(settings)
         self.connections = SharedConnections(pool_maxsize=settings.pool_size)
 
-    def exchange(self, auth_key: str) -> tuple[dict[str, Any], UserInfo]:
+    def exchange(
+        self,
+        auth_key: str,
+        *,
+        user_agent: str | None = None,
+        **request_settings: Any,
+    ) -> tuple[dict[str, Any], UserInfo]:
         """Exchange ``auth_key`` and fetch the user info at once (the token
         lives 60 s); every failure is a typed
-        :class:`~authlib_cashsocial.errors.CashSocialError`."""
+        :class:`~authlib_cashsocial.errors.CashSocialError`.
+
+        ``request_settings`` (``verify``, ``proxies``) go with each request,
+        as requests lets them override ``REQUESTS_CA_BUNDLE`` and the proxy
+        variables of the environment (set on the session, they would not)."""
         with CashSocialSession(
             dialect=self.dialect, connections=self.connections
         ) as session:
-            token = dict(session.fetch_token(auth_key=auth_key))
-            claims = session.userinfo()
+            if user_agent is not None:
+                session.headers["User-Agent"] = user_agent
+            token = dict(session.fetch_token(auth_key=auth_key, **request_settings))
+            claims = session.userinfo(**request_settings)
         return token, claims
 
 

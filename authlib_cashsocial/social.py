@@ -43,6 +43,7 @@ from social_core.exceptions import (
     ErrorStage,
     SocialAuthBaseException,
 )
+from social_core.utils import user_agent
 
 from ._callback import auth_key_from_callback
 from ._stack_login import PendingRecord, StackLogin, login_for
@@ -138,15 +139,19 @@ _SETTING_OF_OPTION = {
 
 
 def _configuration_error(
-    backend: Any, error: ConfigurationError, stage: ErrorStage
+    backend: Any,
+    error: ConfigurationError,
+    stage: ErrorStage,
+    settings_of: Mapping[str, str],
 ) -> AuthConfigurationError:
     """social-core's configuration error for one of our settings' (so that
-    social-app-django's middleware shows its error page)."""
+    social-app-django's middleware shows its error page); ``settings_of``:
+    the social-core setting (``KEY``...) behind an option, if not ``OPTIONS``."""
     return AuthConfigurationError(
         backend,
         error.description or "",
         code="invalid_setting",
-        parameter=_SETTING_OF_OPTION.get(error.option, "OPTIONS"),
+        parameter=settings_of.get(error.option, "OPTIONS"),
         stage=stage,
         context={"cashsocial_error": error.error, "option": error.option},
     )
@@ -156,6 +161,7 @@ class CashSocialAuth(BaseAuth[Any]):
     """Log in with Cash Social Network (any Sngine site)."""
 
     name = "cashsocial"
+    title = "Cash Social Network"
     # The uid: the site's user_id. social-core's own get_user_id reads it (or
     # SOCIAL_AUTH_CASHSOCIAL_ID_KEY's claim) and refuses a login without it.
     ID_KEY = "sub"
@@ -193,13 +199,31 @@ class CashSocialAuth(BaseAuth[Any]):
         base_url = self.setting("BASE_URL")
         if base_url is not None:
             options["base_url"] = base_url
+        settings_of = dict(_SETTING_OF_OPTION)
+        if "timeout" not in options:  # social-core's own, as its requests take
+            for name in ("REQUESTS_TIMEOUT", "URLOPEN_TIMEOUT"):
+                if (timeout := self.setting(name)) is not None:
+                    options["timeout"], settings_of["timeout"] = timeout, name
+                    break
         try:
             login = login_for(self.setting("KEY"), self.setting("SECRET"), options)
         except ConfigurationError as error:
-            failure = _configuration_error(self, error, stage)
+            failure = _configuration_error(self, error, stage, settings_of)
         else:
             return login
         raise failure  # outside the handler: no chained cause in the logs
+
+    def http_settings(self) -> dict[str, Any]:
+        """social-core's HTTP settings as the package's session takes them:
+        ``USER_AGENT`` (social-core's own by default, unless
+        ``SEND_USER_AGENT`` is False), ``VERIFY_SSL`` and ``PROXIES``."""
+        settings: dict[str, Any] = {"verify": self.setting("VERIFY_SSL", True)}
+        if self.SEND_USER_AGENT:
+            settings["user_agent"] = self.setting("USER_AGENT") or user_agent()
+        proxies = self.setting("PROXIES")
+        if proxies:
+            settings["proxies"] = dict(proxies)
+        return settings
 
     def _server_url(self, login: StackLogin) -> str:
         """The nonce storage's ``server_url`` of this app's pending logins."""
@@ -275,7 +299,7 @@ class CashSocialAuth(BaseAuth[Any]):
             login = self.stack_login("callback")
             nonce, record = self._consume(login)
             try:
-                _token, claims = login.exchange(auth_key)
+                _token, claims = login.exchange(auth_key, **self.http_settings())
             except AuthKeyRejectedError:
                 again = record.after_rejected_key()
                 if again is not None:

@@ -5,8 +5,19 @@ existing user keeps, ``ID_KEY``, errors inside social-core's families,
 
 from __future__ import annotations
 
+import datetime
+import http.client
+import ipaddress
+import socketserver
+import ssl
+import threading
+import time
+import wsgiref.simple_server
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -14,7 +25,11 @@ from authlib_cashsocial.testing import FakeSite
 
 from .django_stacks import RunningStack, recorded_errors
 
-pytestmark = pytest.mark.parametrize("stack", ["social"])
+
+@pytest.fixture
+def stack() -> str:
+    """Every test here is about the social-auth backend."""
+    return "social"
 
 
 @pytest.fixture
@@ -219,3 +234,264 @@ def test_a_nonce_storage_without_consume_is_a_configuration_error(
     assert error.__context__ is None
     assert app.exchanges() == 0
     assert app.me() is None
+
+
+# ------------------------------------------------------------------ 24.4
+
+
+def test_title():
+    """social-app-django's templates show a backend's ``title``."""
+    from authlib_cashsocial.social import CashSocialAuth
+
+    assert CashSocialAuth.title == "Cash Social Network"
+    assert CashSocialAuth.get_title(None) == "Cash Social Network"  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a relay received: the request line's method and target (an
+    absolute URL when it was sent to a proxy), and the User-Agent."""
+
+    method: str
+    target: str
+    user_agent: str | None
+
+
+class RecordingRelay:
+    """A WSGI app that records each request, then forwards it to
+    ``upstream`` (the fake site) and answers with the site's answer: in
+    front of the site as its ``base_url``, or as an HTTP proxy."""
+
+    _HOP_BY_HOP = frozenset(
+        {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "host"}
+    )
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = urlsplit(upstream)
+        self.received: list[Received] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        headers = {
+            name[5:].replace("_", "-").title(): value
+            for name, value in environ.items()
+            if name.startswith("HTTP_")
+            and name[5:].replace("_", "-").lower() not in self._HOP_BY_HOP
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else None
+        target = environ["REQUEST_URI"]
+        self.received.append(
+            Received(environ["REQUEST_METHOD"], target, headers.get("User-Agent"))
+        )
+        origin_form = urlunsplit(("", "", *urlsplit(target)[2:4], ""))
+        upstream = http.client.HTTPConnection(
+            self.upstream.hostname, self.upstream.port, timeout=10
+        )
+        try:
+            upstream.request(environ["REQUEST_METHOD"], origin_form, body, headers)
+            answer = upstream.getresponse()
+            content = answer.read()
+            start_response(
+                f"{answer.status} {answer.reason}",
+                [
+                    (name, value)
+                    for name, value in answer.getheaders()
+                    if name.lower() not in self._HOP_BY_HOP
+                ],
+            )
+        finally:
+            upstream.close()
+        return [content]
+
+    def paths(self) -> list[str]:
+        return [urlsplit(r.target).path for r in self.received]
+
+
+@pytest.fixture
+def relay(site: FakeSite) -> Iterator[tuple[RecordingRelay, str]]:
+    """A :class:`RecordingRelay` to the fake site, and its URL."""
+    from authlib_cashsocial.testing import ThreadedWSGIServer
+
+    recorder = RecordingRelay(site.base_url)
+    with ThreadedWSGIServer(recorder) as server:
+        yield recorder, server.base_url
+
+
+def log_in_through_the_site(app: RunningStack, user: str = "alice") -> Any:
+    """Start a login, approve it at the site itself (whatever ``base_url``
+    the app has), and follow the callback."""
+    app.start()
+    authorize = f"{app.site.base_url}/api/oauth?app_id={app.site.app.app_id}"
+    return app.callback(app.at_site(authorize, user))
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, None),  # social-core's own, as its backends send it
+        ({"SOCIAL_AUTH_USER_AGENT": "MyApp/2.0"}, "MyApp/2.0"),
+        ({"SOCIAL_AUTH_CASHSOCIAL_USER_AGENT": "Only/this"}, "Only/this"),
+    ],
+)
+def test_user_agent_setting(
+    site: FakeSite, make_stack, social_settings, relay, settings, expected
+):
+    from social_core.utils import user_agent
+
+    recorder, relay_url = relay
+    app = make_stack()
+    social_settings(SOCIAL_AUTH_CASHSOCIAL_BASE_URL=relay_url, **settings)
+    assert log_in_through_the_site(app).status_code == 302
+    assert app.me()["username"] == "alice"
+    assert recorder.paths() == ["/api/authorize", "/api/get_user_info"]
+    for received in recorder.received:
+        assert received.user_agent == (expected or user_agent()), received
+
+
+def test_proxies_setting(
+    site: FakeSite, make_stack, social_settings, relay, monkeypatch
+):
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    recorder, relay_url = relay
+    app = make_stack()
+    social_settings(SOCIAL_AUTH_PROXIES={"http": relay_url})
+    assert app.login().status_code == 302
+    assert app.me()["username"] == "alice"
+    # Sent to the proxy: the request line holds the site's absolute URL.
+    assert [r.target.split("?")[0] for r in recorder.received] == [
+        f"{site.base_url}/api/authorize",
+        f"{site.base_url}/api/get_user_info",
+    ]
+
+
+@pytest.mark.parametrize("name", ["REQUESTS_TIMEOUT", "URLOPEN_TIMEOUT"])
+def test_timeout_settings(site: FakeSite, make_stack, social_settings, name: str):
+    from authlib_cashsocial.testing.faults import Slow
+
+    app = make_stack()
+    social_settings(**{f"SOCIAL_AUTH_{name}": 0.5})
+    site.fake.inject("api/authorize", Slow(3.0))
+    started = time.monotonic()
+    done = app.login()
+    assert done.status_code == 504, done.text
+    assert time.monotonic() - started < 2.5
+    assert last_error().context["cashsocial_error"] == "timeout"
+
+
+def test_the_options_timeout_wins(site: FakeSite, make_stack, social_settings):
+    from authlib_cashsocial.testing.faults import Slow
+
+    app = make_stack(timeout=10)
+    social_settings(SOCIAL_AUTH_REQUESTS_TIMEOUT=0.2)
+    site.fake.inject("api/authorize", Slow(0.6))
+    assert app.login().status_code == 302
+
+
+def test_a_wrong_timeout_setting_is_named(site: FakeSite, make_stack, social_settings):
+    from social_core.exceptions import AuthConfigurationError
+
+    app = make_stack()
+    social_settings(SOCIAL_AUTH_REQUESTS_TIMEOUT=(3, 10))  # requests' pair
+    page = app.start_response()
+    assert page.status_code == 500, page.text
+    error = last_error()
+    assert isinstance(error, AuthConfigurationError)
+    assert error.parameter == "REQUESTS_TIMEOUT"
+
+
+def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (its own CA), and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "site.pem", directory / "site.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+class _QuietHandler(wsgiref.simple_server.WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def https_site(site: FakeSite, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The fake site over HTTPS on loopback (a self-signed certificate), and
+    that certificate."""
+    cert_file, key_file = _self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = wsgiref.simple_server.make_server(
+        "127.0.0.1",
+        0,
+        site.fake,
+        server_class=type(
+            "ThreadingWSGIServer",
+            (socketserver.ThreadingMixIn, wsgiref.simple_server.WSGIServer),
+            {"daemon_threads": True},
+        ),
+        handler_class=_QuietHandler,
+    )
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}", cert_file
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("verify", ["default", "certificate", "off"])
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_verify_ssl_setting(
+    site: FakeSite, make_stack, social_settings, https_site, verify: str
+):
+    base_url, cert_file = https_site
+    app = make_stack()
+    social_settings(SOCIAL_AUTH_CASHSOCIAL_BASE_URL=base_url)
+    if verify != "default":
+        social_settings(
+            SOCIAL_AUTH_VERIFY_SSL=str(cert_file) if verify == "certificate" else False
+        )
+    done = log_in_through_the_site(app)
+    if verify == "default":  # the certificate is nobody's: refused
+        assert done.status_code == 503, done.text
+        assert last_error().context["cashsocial_error"] == "temporarily_unavailable"
+        assert app.exchanges() == 0
+    else:
+        assert done.status_code == 302, done.text
+        assert app.me()["username"] == "alice"
