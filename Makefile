@@ -94,9 +94,11 @@ example-django: $(TRY_VENV)/.installed-django,testing
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -m fuzz -q --hypothesis-show-statistics -p no:randomly
 
-# Interleaved logins through four clients against the fake site over HTTPS;
-# writes the table that docs/performance.rst shows. With BENCH_ARGS (say
-# "--logins 1000 --concurrent 100") it runs those and only prints.
+# Logins through this package's Flask app and stock Authlib configured by
+# hand, over HTTPS through a relay that adds 25 ms each way (loopback only,
+# about a minute): connections, round trips, time, bursts of 100. Writes the
+# tables that docs/performance.rst shows; with BENCH_ARGS (say "--logins 10
+# --bursts 1") it runs those and only prints.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_login.py $(or $(BENCH_ARGS),--write docs/benchmark-results.inc)
 

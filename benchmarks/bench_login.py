@@ -1,689 +1,510 @@
-"""How close a login through this package comes to its floor, and to what a
-user would write without it.
+"""What a user feels at login: this package's Flask app against stock Authlib
+configured by hand, over a network with latency.
 
-``make bench`` (or ``python benchmarks/bench_login.py``) serves the fake site
-over HTTPS on loopback in a separate process and makes three runs. Each run:
+``make bench`` (or ``python benchmarks/bench_login.py``) serves fake Sngine
+sites on loopback in a process of their own (``provider_process.py``: one
+site per client, so that each counts its own client's requests) and, in a
+second process (``latency_proxy.py``), an HTTPS front for each site and a
+relay to it that adds 25 ms each way and counts the connections each app
+opens. It measures in one run:
 
-1. complete logins (login route, the browser's visit to the site, callback
-   route: exchange and user info) through four clients, interleaved round by
-   round:
+1. logins one after another, the two apps taking turns (``--logins`` each,
+   after three to warm up): new connections and round trips to the site per
+   login, and the wait at the callback (the exchange and the user info);
+2. the first login in a new process with ``token_method="auto"`` against a
+   site that reads GET query strings (Sngine before 4.0.4), and the logins
+   after it in that process;
+3. bursts: ``--concurrent`` users come back from the site at once (a thread
+   each) to a freshly started app, the two apps by turns (``--bursts``
+   each): time until the last login is done, errors, connections opened.
 
-   a. this package's Flask app (``register`` + the blueprint);
-   b. this package's Starlette app (``register`` + ``create_routes``);
-   c. the floor: a hand-written Flask app with the same two routes (and a
-      pending login in Flask's session) over one pooled ``requests.Session``;
-   d. the anchor: Authlib's Flask app configured by hand for Sngine (its own
-      client auth method and compliance hook), without this package;
-
-2. 100 concurrent logins against a site that answers in 50 ms, through the
-   Starlette app (b) and through the same two routes written by hand over
-   one shared ``httpx2.AsyncClient`` (e, the burst's floor), alternately,
-   each burst after a few logins of its own client, with no open connection
-   and after a full garbage collection (16 of each per run: one pair of
-   bursts moves by about ±15 % on a shared machine);
-
-3. CPU per login with the network removed (``bench_cpu.py``, pyperf): each
-   package client logs in by turns with what it is compared with, inside
-   pyperf's timed loop, and the difference is taken loop by loop.
-
-New connections are counted by the site, per accepted connection. Every
-figure is the median of the three runs. ``--write FILE`` also writes the
-table as reStructuredText for the docs' Performance page.
+The browser's visit to the site goes straight to it, not through the relay:
+only the apps' own traffic is counted and delayed. Everything runs on
+loopback and every wait has a deadline. ``--write FILE`` also writes the
+tables as reStructuredText for the docs' Performance page.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import gc
-import json
 import multiprocessing
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-import httpx2
-import pyperf
 import requests
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_cpu import PAIRS as CPU_PAIRS
-from no_network import handwritten_flask_app, stock_flask
-from provider_process import BENCH_USERS, serve
+import latency_proxy
+import provider_process
+from flask_apps import APP, package_app, stock_authlib_app
 
-import authlib_cashsocial
-
-HERE = Path(__file__).resolve().parent
-APP = "http://app.test"
-#: Logins of its own a client makes before each of its bursts.
-WARM_LOGINS = 3
-AGENTS = {
-    "a": "a-flask-package",
-    "b": "b-starlette-package",
-    "c": "c-flask-floor",
-    "d": "d-stock-authlib",
-    "e": "e-starlette-floor",
+#: The clients, each with a site and a relay of its own.
+PACKAGE, STOCK, FIRST = "package", "stock", "first"
+RELEASES = {PACKAGE: "4.2", STOCK: "4.2", FIRST: "4.0.3"}
+APPS = {PACKAGE: package_app, STOCK: stock_authlib_app}
+LABELS = {
+    PACKAGE: "this package's Flask app",
+    STOCK: "stock Authlib, configured by hand",
 }
+#: Seconds any one wait may take (a login, a burst, a child's answer).
+DEADLINE = 120.0
 
 
+@dataclass
 class Site:
-    """The provider process, seen from the benchmark."""
+    """One fake site as the benchmark reaches it: straight (the browser) and
+    through its relay (the app)."""
 
-    def __init__(self, ca: trustme.CA, workdir: Path) -> None:
-        cert = ca.issue_cert("127.0.0.1")
-        self.cert_pem = workdir / "server.pem"
-        self.key_pem = workdir / "server.key"
-        self.ca_pem = workdir / "ca.pem"
-        cert.cert_chain_pems[0].write_to_path(str(self.cert_pem))
-        for blob in cert.cert_chain_pems[1:]:
-            blob.write_to_path(str(self.cert_pem), append=True)
-        cert.private_key_pem.write_to_path(str(self.key_pem))
-        ca.cert_pem.write_to_path(str(self.ca_pem))
+    name: str
+    direct: str
+    relayed: str
+    app_id: str
+    app_secret: str
+    cookies: dict[str, tuple[str, str]]
+    ca_pem: str
+
+
+class Child:
+    """A child process and the pipe to it, with a deadline on every answer."""
+
+    def __init__(self, target: Any, *args: Any) -> None:
         context = multiprocessing.get_context("spawn")
-        self.parent, child = context.Pipe()
-        self.process = context.Process(
-            target=serve,
-            args=(child, str(self.cert_pem), str(self.key_pem), f"{APP}/auth"),
-            daemon=True,
-        )
+        self.pipe, theirs = context.Pipe()
+        self.process = context.Process(target=target, args=(theirs, *args), daemon=True)
         self.process.start()
-        info = self.parent.recv()
-        self.base_url = f"https://127.0.0.1:{info['port']}"
-        self.app_id = info["app_id"]
-        self.app_secret = info["app_secret"]
-        self.cookies: dict[str, tuple[str, str]] = info["cookies"]
-        self.control = self.http()
+        theirs.close()
 
-    def http(self) -> requests.Session:
-        """A requests session that trusts the test CA (and only it: with
-        trust_env, REQUESTS_CA_BUNDLE would override ``verify``)."""
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = str(self.ca_pem)
-        return session
-
-    def browser(self, user: str = "bench0") -> requests.Session:
-        """A browser signed in at the site as ``user`` who approved the app."""
-        session = self.http()
-        name, value = self.cookies[user]
-        session.cookies.set(name, value, domain="127.0.0.1")
-        return session
-
-    def stats(self) -> dict[str, Any]:
-        return self.control.get(self.base_url + "/__stats", timeout=10).json()
-
-    def set_delay(self, seconds: float) -> None:
-        self.control.get(f"{self.base_url}/__delay?s={seconds}", timeout=10)
+    def ask(self, message: Any = None) -> Any:
+        if message is not None:
+            self.pipe.send(message)
+        if not self.pipe.poll(DEADLINE):
+            raise TimeoutError(f"no answer from {self.process.name} in {DEADLINE} s")
+        return self.pipe.recv()
 
     def close(self) -> None:
-        self.control.close()
-        self.parent.send("stop")
+        with contextlib.suppress(OSError):  # it may have ended already
+            self.pipe.send("stop")
+        self.pipe.close()
         self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
 
 
-def site_redirect(browser: requests.Session, login_url: str) -> str:
-    """The browser at the site: already signed in and approved, so the site
-    answers at once with the callback URL."""
-    resp = browser.get(login_url, allow_redirects=False, timeout=10)
-    return resp.headers["Location"]
+class Logins:
+    """Logins through one Flask app: the login route, the browser's visit to
+    the site (signed in and approved already, so it answers at once with the
+    callback URL), then the callback, which alone is timed."""
 
-
-# ---------------------------------------------------------------- the clients
-
-Login = Callable[[], None]
-
-
-def _flask_login(site: Site, app: Any, login_url: str | None = None) -> Login:
-    client = app.test_client()
-    browser = site.browser()
-
-    def login() -> None:
-        start = client.get("/login")
-        assert start.status_code == 302, start.status_code
-        callback = site_redirect(browser, login_url or start.headers["Location"])
-        done = client.get(callback.removeprefix(APP))
-        assert done.data == b"ok", done.data
-
-    return login
-
-
-def flask_package(site: Site) -> tuple[Login, Callable[[], None]]:
-    """a: this package's Flask app."""
-    from authlib.integrations.flask_client import OAuth
-    from flask import Flask
-
-    from authlib_cashsocial.flask_client import create_blueprint
-
-    app = Flask("bench_a")
-    app.secret_key = "bench"
-    oauth = OAuth(app)
-    remote = authlib_cashsocial.register(
-        oauth,
-        client_id=site.app_id,
-        client_secret=site.app_secret,
-        base_url=site.base_url,
-        client_kwargs={"verify": str(site.ca_pem), "trust_env": False},
-        user_agent=AGENTS["a"],
-    )
-    app.register_blueprint(create_blueprint(remote, handle_login=lambda *_: "ok"))
-    return _flask_login(site, app), remote.close
-
-
-def flask_floor(site: Site) -> tuple[Login, Callable[[], None]]:
-    """c: the same two routes by hand over one pooled requests session."""
-    http = site.http()
-    http.headers["User-Agent"] = AGENTS["c"]
-    app = handwritten_flask_app(http, site.base_url, site.app_id, site.app_secret)
-    return _flask_login(site, app), http.close
-
-
-def stock_authlib(site: Site) -> tuple[Login, Callable[[], None]]:
-    """d: Authlib's Flask app configured by hand, without this package."""
-    app = stock_flask(
-        site.base_url,
-        site.app_id,
-        site.app_secret,
-        user_agent=AGENTS["d"],
-        client_kwargs={"verify": str(site.ca_pem), "trust_env": False},
-    )
-    # Authlib's login link carries OAuth parameters the site ignores.
-    login_url = f"{site.base_url}/api/oauth?{urlencode({'app_id': site.app_id})}"
-    return _flask_login(site, app, login_url), lambda: None
-
-
-def _burst_limits() -> httpx2.Limits:
-    return httpx2.Limits(max_connections=200, max_keepalive_connections=200)
-
-
-def starlette_package(site: Site) -> tuple[Any, Callable[[], Any]]:
-    """b: this package's Starlette app (an ASGI app and its closer)."""
-    from authlib.integrations.starlette_client import OAuth
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.middleware.sessions import SessionMiddleware
-    from starlette.responses import PlainTextResponse
-
-    from authlib_cashsocial.starlette_client import create_routes
-
-    oauth = OAuth()
-    remote = authlib_cashsocial.register(
-        oauth,
-        client_id=site.app_id,
-        client_secret=site.app_secret,
-        base_url=site.base_url,
-        client_kwargs={"verify": str(site.ca_pem), "trust_env": False},
-        user_agent=AGENTS["b"],
-    )
-    app = Starlette(
-        routes=create_routes(remote, handle_login=lambda *_: PlainTextResponse("ok")),
-        middleware=[Middleware(SessionMiddleware, secret_key="bench")],
-    )
-    return app, remote.aclose
-
-
-def starlette_floor(site: Site) -> tuple[Any, Callable[[], Any]]:
-    """e: the same two routes by hand over one shared httpx2.AsyncClient, with
-    the package's default pool size. Its closer closes that client and puts a
-    new one in its place (an empty pool, like the package's after
-    ``aclose()``)."""
-    import secrets
-
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.middleware.sessions import SessionMiddleware
-    from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, RedirectResponse, Response
-    from starlette.routing import Route
-
-    def shared_client() -> httpx2.AsyncClient:
-        return httpx2.AsyncClient(
-            verify=str(site.ca_pem),
-            trust_env=False,
-            headers={"User-Agent": AGENTS["e"]},
-            limits=httpx2.Limits(max_connections=100, max_keepalive_connections=100),
-            timeout=10,
-        )
-
-    pool = [shared_client()]
-    login_url = f"{site.base_url}/api/oauth?{urlencode({'app_id': site.app_id})}"
-
-    async def login(request: Request) -> Response:
-        request.session["pending"] = secrets.token_urlsafe(16)
-        return RedirectResponse(login_url, status_code=302)
-
-    async def auth(request: Request) -> Response:
-        if request.session.pop("pending", None) is None:
-            return PlainTextResponse("no pending login", status_code=400)
-        http = pool[0]
-        answer = await http.post(
-            f"{site.base_url}/api/authorize",
-            data={
-                "app_id": site.app_id,
-                "app_secret": site.app_secret,
-                "auth_key": request.query_params["auth_key"],
-            },
-        )
-        user = await http.get(
-            f"{site.base_url}/api/get_user_info",
-            params={"access_token": answer.json()["access_token"]},
-        )
-        return PlainTextResponse("ok" if user.json()["user_info"]["user_id"] else "no")
-
-    app = Starlette(
-        routes=[Route("/login", login), Route("/auth", auth)],
-        middleware=[Middleware(SessionMiddleware, secret_key="bench")],
-    )
-
-    async def aclose() -> None:
-        closing, pool[0] = pool[0], shared_client()
-        await closing.aclose()
-
-    return app, aclose
-
-
-class AsyncLogins:
-    """Logins through an ASGI app, each from a browser of its own."""
-
-    def __init__(self, site: Site, app: Any, close_pool: Callable[[], Any]) -> None:
+    def __init__(self, site: Site, app: Any) -> None:
         self.site = site
         self.app = app
-        self.close_pool = close_pool
-        self.browser = self._browser()
+        self.browser = requests.Session()
+        self.browser.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        self.browser.verify = site.ca_pem
+        self.lock = threading.Lock()
 
-    def _browser(self) -> httpx2.AsyncClient:
-        return httpx2.AsyncClient(
-            verify=str(self.site.ca_pem), trust_env=False, limits=_burst_limits()
+    def start(self, user: str) -> tuple[Any, str]:
+        """A new visitor's pending login: its test client and callback path."""
+        client = self.app.test_client()
+        start = client.get("/login")
+        assert start.status_code == 302, start.status_code
+        url = start.headers["Location"].replace(self.site.relayed, self.site.direct, 1)
+        name, value = self.site.cookies[user]
+        with self.lock:
+            self.browser.cookies.clear()
+            self.browser.cookies.set(name, value, domain="127.0.0.1")
+            resp = self.browser.get(url, allow_redirects=False, timeout=10)
+        return client, resp.headers["Location"].removeprefix(APP)
+
+    @staticmethod
+    def finish(client: Any, callback: str) -> float:
+        """The callback; returns its time in seconds."""
+        started = time.perf_counter()
+        done = client.get(callback)
+        elapsed = time.perf_counter() - started
+        assert done.data == b"ok", done.data[:200]
+        return elapsed
+
+    def one(self, user: str = "bench0") -> float:
+        return self.finish(*self.start(user))
+
+    def close(self) -> None:
+        self.browser.close()
+
+
+@dataclass
+class Counts:
+    """What the relays and the sites have counted so far."""
+
+    connections: dict[str, int]
+    calls: dict[str, int]
+
+    def minus(self, before: Counts, name: str) -> tuple[int, int]:
+        return (
+            self.connections[name] - before.connections[name],
+            self.calls[name] - before.calls[name],
         )
 
-    async def cold(self) -> None:
-        """Start again with no open connection: the app's pool and the
-        browsers'."""
-        await self.close_pool()
-        await self.browser.aclose()
-        self.browser = self._browser()
 
-    async def one(self, user: str) -> None:
-        name, value = self.site.cookies[user]
-        async with httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=self.app), base_url=APP
-        ) as client:
-            start = await client.get("/login")
-            resp = await self.browser.get(
-                start.headers["location"], cookies={name: value}
-            )
-            done = await client.get(resp.headers["location"].removeprefix(APP))
-            assert done.text == "ok", done.text
+@dataclass
+class Bench:
+    sites: Child
+    relays: Child
+    info: dict[str, Site]
+    args: argparse.Namespace
+    results: dict[str, Any] = field(default_factory=dict)
 
-    async def burst(self, users: list[str]) -> None:
-        await asyncio.gather(*(self.one(user) for user in users))
+    def counts(self) -> Counts:
+        return Counts(self.relays.ask("stats"), self.sites.ask("stats"))
 
-    async def aclose(self) -> None:
-        await self.browser.aclose()
+    def build(self, name: str) -> tuple[Any, Any]:
+        site = self.info[name]
+        return APPS[name](
+            site.relayed, site.app_id, site.app_secret, ca_pem=site.ca_pem
+        )
 
+    # ------------------------------------------------------------ 1. one by one
 
-# ---------------------------------------------------------------- measuring
+    def one_by_one(self) -> None:
+        logins = {}
+        closers = []
+        for name in APPS:
+            app, remote = self.build(name)
+            logins[name] = Logins(self.info[name], app)
+            closers.append(getattr(remote, "close", None))
+        try:
+            for login in logins.values():
+                for _ in range(3):
+                    login.one()
+            before = self.counts()
+            times: dict[str, list[float]] = {name: [] for name in logins}
+            order = list(logins)
+            for round_number in range(self.args.logins):
+                turn = order if round_number % 2 == 0 else order[::-1]
+                for name in turn:
+                    times[name].append(logins[name].one())
+            after = self.counts()
+        finally:
+            for login in logins.values():
+                login.close()
+            for close in closers:
+                if close is not None:
+                    close()
+        for name in logins:
+            connections, calls = after.minus(before, name)
+            self.results[name] = {
+                "connections": connections / self.args.logins,
+                "round_trips": calls / self.args.logins,
+                "ms": statistics.median(times[name]) * 1e3,
+            }
 
+    # ------------------------------------------------------------ 2. first login
 
-def cpu_pairs(number: int, workdir: Path, processes: int) -> dict[str, Any]:
-    """One pyperf run of bench_cpu.py: for each pair, the client's and the
-    other's CPU per login (µs), and the median of their loop-by-loop
-    difference."""
-    out = workdir / f"cpu-{number}.json"
-    others = workdir / f"cpu-{number}-others.jsonl"
-    command = [sys.executable, str(HERE / "bench_cpu.py"), "--quiet"]
-    command += ["--processes", str(processes), "--values", "3", "--min-time", "0.05"]
-    command += ["-o", str(out), "--floor-times", str(others)]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    # The other's time of the loop whose client time gave each pyperf value.
-    loops_seen: dict[tuple[str, float], float] = {}
-    for line in others.read_text(encoding="utf-8").splitlines():
-        loop = json.loads(line)
-        value = float(loop["client"]) / loop["loops"]
-        loops_seen[(loop["pair"], value)] = float(loop["other"]) / loop["loops"]
-    result: dict[str, Any] = {}
-    for bench in pyperf.BenchmarkSuite.load(str(out)).get_benchmarks():
-        pair = bench.get_name()
-        values = bench.get_values()
-        paired = [loops_seen[(pair, value)] for value in values]
-        result[pair] = {
-            "client": statistics.median(values) * 1e6,
-            "other": statistics.median(paired) * 1e6,
-            "difference": statistics.median(
-                (c - o) * 1e6 for c, o in zip(values, paired, strict=True)
-            ),
+    def first_login(self) -> None:
+        site = self.info[FIRST]
+        before = self.counts()
+        child = Child(first_logins, site, self.args.logins)
+        try:
+            first_ms = child.ask()
+            after_first = self.counts()
+            later_ms = child.ask("go")
+            after = self.counts()
+        finally:
+            child.close()
+        connections, calls = after_first.minus(before, FIRST)
+        self.results["first"] = {
+            "connections": connections,
+            "round_trips": calls,
+            "ms": first_ms,
         }
-    return result
+        connections, calls = after.minus(after_first, FIRST)
+        self.results["later"] = {
+            "connections": connections / self.args.logins,
+            "round_trips": calls / self.args.logins,
+            "ms": statistics.median(later_ms),
+        }
 
+    # ------------------------------------------------------------ 3. bursts
 
-def one_run(
-    number: int,
-    site: Site,
-    sync_clients: dict[str, Login],
-    bursts: dict[str, AsyncLogins],
-    loop: asyncio.AbstractEventLoop,
-    args: argparse.Namespace,
-    workdir: Path,
-) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+    def bursts(self) -> None:
+        users = [f"bench{n + 1}" for n in range(self.args.concurrent)]
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in APPS}
+        for turn in range(self.args.bursts):
+            order = list(APPS) if turn % 2 == 0 else list(APPS)[::-1]
+            for name in order:
+                runs[name].append(self.burst(name, users))
+        self.results["bursts"] = {
+            name: {
+                "ms": statistics.median(r["ms"] for r in each),
+                "errors": sum(r["errors"] for r in each),
+                "connections": statistics.median(r["connections"] for r in each),
+                "round_trips": statistics.median(r["round_trips"] for r in each),
+                "each_ms": [r["ms"] for r in each],
+            }
+            for name, each in runs.items()
+        }
 
-    def login_b() -> None:
-        loop.run_until_complete(bursts["b"].one("bench0"))
-
-    clients = {**sync_clients, "b": login_b}
-    order = sorted(clients)
-    for login in clients.values():  # the site closes connections idle for 10 s
-        login()
-    before = site.stats()
-    times: dict[str, list[float]] = {k: [] for k in clients}
-    for round_number in range(args.logins):
-        shift = (round_number + number) % len(order)
-        for name in order[shift:] + order[:shift]:
-            start = time.perf_counter()
-            clients[name]()
-            times[name].append(time.perf_counter() - start)
-    after = site.stats()
-    result["ms"] = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-    result["new_connections"] = {
-        k: (_conns(after, k) - _conns(before, k)) / args.logins for k in clients
-    }
-
-    # The bursts, the site answering in 50 ms: b and e by turns (b e e b ...),
-    # a ratio taken between neighbours. Each starts alike: its client warm
-    # from a few logins of its own (not from the other's burst, which left
-    # both the CPU's caches and the heap to the other), then no open
-    # connection and no garbage of the burst before (a full collection
-    # otherwise fell on every second burst).
-    users = [f"bench{n}" for n in range(2, 2 + min(args.concurrent, BENCH_USERS - 2))]
-    site.set_delay(0.05)
-    burst_ms: dict[str, list[float]] = {"b": [], "e": []}
-    burst_conns: dict[str, list[float]] = {"b": [], "e": []}
-    for turn in range(args.bursts):
-        for name in ("b", "e") if (turn + number) % 2 == 0 else ("e", "b"):
-            for _ in range(WARM_LOGINS):
-                loop.run_until_complete(bursts[name].one("bench0"))
-            loop.run_until_complete(bursts[name].cold())
+    def burst(self, name: str, users: list[str]) -> dict[str, float]:
+        """One burst through a freshly started app (no open connection)."""
+        app, remote = self.build(name)
+        logins = Logins(self.info[name], app)
+        try:
+            pending = [logins.start(user) for user in users]
             gc.collect()
-            before = site.stats()
-            start = time.perf_counter()
-            loop.run_until_complete(bursts[name].burst(users))
-            burst_ms[name].append((time.perf_counter() - start) * 1e3)
-            after = site.stats()
-            new = _conns(after, name) - _conns(before, name)
-            burst_conns[name].append(new / len(users))
-    site.set_delay(0)
-    result["burst_ms"] = {k: statistics.median(v) for k, v in burst_ms.items()}
-    result["burst_ratios"] = [
-        b / e for b, e in zip(burst_ms["b"], burst_ms["e"], strict=True)
-    ]
-    result["burst_ratio"] = statistics.median(result["burst_ratios"])
-    result["burst_new_connections"] = {k: max(v) for k, v in burst_conns.items()}
-    result["burst_size"] = len(users)
+            errors = [1] * len(users)
+            go = threading.Barrier(len(users) + 1, timeout=DEADLINE)
 
-    result["cpu_us"] = cpu_pairs(number, workdir, 3 if args.fast else args.processes)
-    return result
+            def finish(index: int) -> None:
+                go.wait()
+                try:
+                    logins.finish(*pending[index])
+                except Exception as exc:  # a failed login is counted, not raised
+                    print(f"{name}: {exc!r}"[:300], file=sys.stderr)
+                else:
+                    errors[index] = 0
+
+            threads = [
+                threading.Thread(target=finish, args=(i,), daemon=True)
+                for i in range(len(users))
+            ]
+            for thread in threads:
+                thread.start()
+            before = self.counts()
+            go.wait()
+            started = time.perf_counter()
+            deadline = started + DEADLINE
+            for thread in threads:
+                thread.join(timeout=max(0.0, deadline - time.perf_counter()))
+            elapsed = time.perf_counter() - started
+            after = self.counts()
+        finally:
+            logins.close()
+            if hasattr(remote, "close"):
+                remote.close()
+        connections, calls = after.minus(before, name)
+        return {
+            "ms": elapsed * 1e3,
+            "errors": sum(errors),
+            "connections": connections,
+            "round_trips": calls / len(users),
+        }
 
 
-def _conns(stats: dict[str, Any], client: str) -> int:
-    return int(stats.get(AGENTS[client], {}).get("connections", 0))
+def first_logins(conn: Connection, site: Site, later: int) -> None:
+    """Child process: the package's Flask app with ``token_method="auto"``;
+    one login (its callback time goes to the parent), then on ``"go"``
+    ``later`` more (their times)."""
+    app, remote = package_app(
+        site.relayed,
+        site.app_id,
+        site.app_secret,
+        ca_pem=site.ca_pem,
+        token_method="auto",
+    )
+    logins = Logins(site, app)
+    try:
+        conn.send(logins.one() * 1e3)
+        if conn.recv() == "go":
+            conn.send([logins.one() * 1e3 for _ in range(later)])
+    finally:
+        logins.close()
+        remote.close()
 
 
-def median_of(runs: list[dict[str, Any]], *path: str) -> float:
-    values = []
-    for run in runs:
-        value: Any = run
-        for key in path:
-            value = value[key]
-        values.append(float(value))
-    return statistics.median(values)
+def start_sites(workdir: Path, delay: float) -> tuple[Child, Child, dict[str, Site]]:
+    sites = Child(provider_process.serve, RELEASES, f"{APP}/auth")
+    infos = sites.ask()
+    ca = trustme.CA()
+    cert_pem, ca_pem = workdir / "site.pem", workdir / "ca.pem"
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(
+        str(cert_pem)
+    )
+    ca.cert_pem.write_to_path(str(ca_pem))
+    # The relays stop by themselves well after the longest run.
+    relays = Child(
+        latency_proxy.serve,
+        {name: info["port"] for name, info in infos.items()},
+        str(cert_pem),
+        delay,
+        1800.0,
+    )
+    ports = relays.ask()
+    return (
+        sites,
+        relays,
+        {
+            name: Site(
+                name=name,
+                direct=f"https://127.0.0.1:{ports[name]['https']}",
+                relayed=f"https://127.0.0.1:{ports[name]['relayed']}",
+                app_id=info["app_id"],
+                app_secret=info["app_secret"],
+                cookies=info["cookies"],
+                ca_pem=str(ca_pem),
+            )
+            for name, info in infos.items()
+        },
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--logins", type=int, default=150, help="per client per run")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--concurrent", type=int, default=100)
-    parser.add_argument("--bursts", type=int, default=16, help="per client per run")
+    parser.add_argument("--logins", type=int, default=40, help="per app, one by one")
+    parser.add_argument("--concurrent", type=int, default=100, help="logins a burst")
+    parser.add_argument("--bursts", type=int, default=5, help="per app")
     parser.add_argument(
-        "--processes", type=int, default=10, help="pyperf processes per pair"
+        "--delay", type=float, default=0.025, help="seconds each way (the relay)"
     )
-    parser.add_argument(
-        "--fast", action="store_true", help="3 pyperf processes (a quick look)"
-    )
-    parser.add_argument("--write", type=Path, help="also write the table (reST)")
-    parser.add_argument("--json", type=Path, help="also write every run's figures")
+    parser.add_argument("--write", type=Path, help="also write the tables (reST)")
     args = parser.parse_args()
+    if not 0 < args.concurrent < provider_process.BENCH_USERS:
+        parser.error(f"--concurrent: 1 to {provider_process.BENCH_USERS - 1}")
+    if not (0 <= args.delay <= 1 and 0 < args.logins <= 1000 and 0 < args.bursts <= 20):
+        parser.error("--delay up to 1 s, --logins up to 1000, --bursts up to 20")
 
     started = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="cashsocial-bench-"))
-    site = Site(trustme.CA(), workdir)
-    loop = asyncio.new_event_loop()
-    closers: list[Callable[[], Any]] = []
-    async_closers: list[Callable[[], Any]] = []
-    runs: list[dict[str, Any]] = []
-    try:
-        a_login, a_close = flask_package(site)
-        c_login, c_close = flask_floor(site)
-        d_login, d_close = stock_authlib(site)
-        closers = [a_close, c_close, d_close]
-        b_app, b_close = starlette_package(site)
-        e_app, e_close = starlette_floor(site)
-        bursts = {
-            "b": AsyncLogins(site, b_app, b_close),
-            "e": AsyncLogins(site, e_app, e_close),
-        }
-        async_closers = [b_close, e_close, *(x.aclose for x in bursts.values())]
-        sync_clients = {"a": a_login, "c": c_login, "d": d_login}
-        for login in sync_clients.values():  # warm-up: pools, imports, caches
-            for _ in range(3):
-                login()
-        for name in bursts:
-            loop.run_until_complete(bursts[name].one("bench0"))
-        for number in range(args.runs):
-            runs.append(
-                one_run(number, site, sync_clients, bursts, loop, args, workdir)
-            )
-            print(f"run {number + 1} of {args.runs} done", file=sys.stderr)
-    finally:
-        for close in closers:
-            close()
-        for aclose in async_closers:
-            loop.run_until_complete(aclose())
-        loop.close()
-        site.close()
-
-    report = Report(runs, args)
-    print(report.text(time.perf_counter() - started))
+    with tempfile.TemporaryDirectory(prefix="cashsocial-bench-") as workdir:
+        sites, relays, info = start_sites(Path(workdir), args.delay)
+        bench = Bench(sites, relays, info, args)
+        try:
+            bench.one_by_one()
+            print("logins one by one: done", file=sys.stderr)
+            bench.first_login()
+            print("first login in a process: done", file=sys.stderr)
+            bench.bursts()
+            print("bursts: done", file=sys.stderr)
+        finally:
+            relays.close()
+            sites.close()
+    report = Report(bench.results, args, time.perf_counter() - started)
+    print(report.text())
     if args.write:
         args.write.write_text(report.rst(), encoding="utf-8")
-    if args.json:
-        args.json.write_text(json.dumps(runs, indent=2), encoding="utf-8")
     return 0
 
 
-LABELS = {
-    "a": "a. Flask app (this package)",
-    "b": "b. Starlette app (this package)",
-    "c": "c. Flask floor: same routes by hand, one pooled session",
-    "d": "d. stock Authlib Flask app, configured by hand",
-}
-
-
 class Report:
-    """The medians of the runs, and each goal of issue #13 against them."""
-
-    def __init__(self, runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
-        self.runs = runs
+    def __init__(
+        self, results: dict[str, Any], args: argparse.Namespace, elapsed: float
+    ) -> None:
+        self.results = results
         self.args = args
-        m = lambda *path: median_of(runs, *path)  # noqa: E731
-        self.ms = {k: m("ms", k) for k in LABELS}
-        self.conns = {k: m("new_connections", k) for k in LABELS}
-        self.burst = {k: m("burst_ms", k) for k in ("b", "e")}
-        self.burst_conns = {k: m("burst_new_connections", k) for k in ("b", "e")}
-        self.burst_size = runs[0]["burst_size"]
-        # Ratios: the median of each run's own ratio (one interleaved run).
-        self.a_over_c = statistics.median(r["ms"]["a"] / r["ms"]["c"] for r in runs)
-        self.a_over_d = statistics.median(r["ms"]["a"] / r["ms"]["d"] for r in runs)
-        self.b_over_e = m("burst_ratio")
-        # How far one pair of bursts moves (the machine's speed drifts).
-        self.pair_ratios = [x for r in runs for x in r["burst_ratios"]]
-        quartiles = statistics.quantiles(self.pair_ratios, n=4)
-        self.pair_quartiles = ", ".join(f"{q:.3f}" for q in quartiles)
-        self.cpu = {
-            pair: {k: m("cpu_us", pair, k) for k in ("client", "other", "difference")}
-            for pair in CPU_PAIRS
-        }
-        self.flask_cpu_extra = self.cpu["flask_over_stock"]["difference"]
-        self.session_cpu_extra = self.cpu["session_over_floor"]["difference"]
-        self.flask_cpu_over_floor = self.cpu["flask_over_floor"]["difference"]
+        self.elapsed = elapsed
 
-    def client_rows(self) -> list[tuple[str, ...]]:
-        return [
-            ("client", "median ms/login", "logins/s", "new connections per login"),
-            *[
-                (
-                    LABELS[k],
-                    f"{self.ms[k]:.2f}",
-                    f"{1e3 / self.ms[k]:.0f}",
-                    f"{self.conns[k]:.2f}",
-                )
-                for k in LABELS
-            ],
+    def login_rows(self) -> list[tuple[str, ...]]:
+        r = self.results
+        rows = [
+            (
+                "app",
+                "new connections per login",
+                "round trips per login",
+                "wait at the callback (median)",
+            )
         ]
-
-    def goals(self) -> list[tuple[str, str, str, str]]:
-        def verdict(ok: bool) -> str:
-            return "met" if ok else "missed"
-
-        n = self.burst_size
-        return [
+        named = [
+            (LABELS[PACKAGE], r[PACKAGE]),
+            (LABELS[STOCK], r[STOCK]),
             (
-                "CPU: Flask app minus stock Authlib (no network)",
-                f"{self.flask_cpu_extra:+.0f} µs",
-                "≤ +100 µs",
-                verdict(self.flask_cpu_extra <= 100),
+                "this package, first login in a process "
+                '(``token_method="auto"``, a site before Sngine 4.0.4)',
+                r["first"],
             ),
-            (
-                "CPU: CashSocialSession minus hand-written session (no network)",
-                f"{self.session_cpu_extra:+.0f} µs",
-                "≤ +50 µs",
-                verdict(self.session_cpu_extra <= 50),
-            ),
-            (
-                "end to end: a ÷ c (Flask app vs the same routes by hand)",
-                f"{self.a_over_c:.3f}",
-                "≤ 1.05",
-                verdict(self.a_over_c <= 1.05),
-            ),
-            (
-                f"burst: {n} Starlette logins at a 50 ms site ÷ shared AsyncClient",
-                f"{self.b_over_e:.3f}",
-                "≤ 1.10",
-                verdict(self.b_over_e <= 1.10),
-            ),
-            (
-                "burst: new connections per login (Starlette app)",
-                f"{self.burst_conns['b']:.2f}",
-                "≤ 1",
-                verdict(self.burst_conns["b"] <= 1),
-            ),
+            ("the same process, the logins after it", r["later"]),
         ]
-
-    def cpu_rows(self) -> list[tuple[str, ...]]:
-        rows: list[tuple[str, ...]] = [
-            ("pair", "client µs", "other µs", "difference µs")
-        ]
-        for pair, (client, other) in CPU_PAIRS.items():
-            cpu = self.cpu[pair]
+        for label, figures in named:
             rows.append(
                 (
-                    f"{client}, {other}",
-                    f"{cpu['client']:.0f}",
-                    f"{cpu['other']:.0f}",
-                    f"{cpu['difference']:+.0f}",
+                    label,
+                    _number(figures["connections"]),
+                    _number(figures["round_trips"]),
+                    f"{figures['ms']:.0f} ms",
+                )
+            )
+        return rows
+
+    def burst_rows(self) -> list[tuple[str, ...]]:
+        rows = [
+            (
+                "app",
+                "time to finish (median)",
+                "errors",
+                "connections opened",
+                "round trips per login",
+            )
+        ]
+        for name, label in LABELS.items():
+            b = self.results["bursts"][name]
+            rows.append(
+                (
+                    label,
+                    f"{b['ms']:.0f} ms",
+                    str(b["errors"]),
+                    _number(b["connections"]),
+                    _number(b["round_trips"]),
                 )
             )
         return rows
 
     def footnote(self) -> str:
-        machine = (
-            f"{platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}"
+        bursts = self.results["bursts"]
+        each = "; ".join(
+            f"{LABELS[name]}: " + ", ".join(f"{ms:.0f}" for ms in b["each_ms"]) + " ms"
+            for name, b in bursts.items()
         )
         return (
-            f"Median of {len(self.runs)} interleaved runs on {machine}; "
-            f"{self.args.logins} logins per client per run over HTTPS on loopback. "
-            f"Burst of {self.burst_size}: Starlette app {self.burst['b']:.0f} ms, "
-            f"hand-written floor {self.burst['e']:.0f} ms "
-            f"({self.burst_conns['e']:.2f} new connections per login). "
-            f"a ÷ d (Flask app vs stock Authlib, time): {self.a_over_d:.2f}. "
-            f"CPU of the Flask app above the hand-written Flask floor: "
-            f"{self.flask_cpu_over_floor:+.0f} µs. "
-            f"Each run's a ÷ c: {self._each('a_over_c')}; b ÷ e: "
-            f"{self._each('burst_ratio')}. The {len(self.pair_ratios)} pairs of "
-            f"bursts, b ÷ e: quartiles {self.pair_quartiles}."
+            f"One run on {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}: HTTPS on loopback through a relay that "
+            f"adds {self.args.delay * 1e3:.0f} ms each way; {self.args.logins} logins "
+            f"per app one by one, {self.args.bursts} "
+            f"burst{'s' if self.args.bursts != 1 else ''} of "
+            f"{self.args.concurrent} per app ({each}), errors summed over the "
+            f"bursts; {self.elapsed:.0f} s in all."
         )
 
-    def _each(self, figure: str) -> str:
-        if figure == "a_over_c":
-            values = [r["ms"]["a"] / r["ms"]["c"] for r in self.runs]
-        else:
-            values = [r[figure] for r in self.runs]
-        return ", ".join(f"{v:.3f}" for v in values)
-
-    def text(self, elapsed: float) -> str:
-        rows = self.client_rows()
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows
-        ]
-        lines.append("")
-        lines.append("CPU per login, no network (pyperf, thread CPU time):")
-        lines += ["  " + " | ".join(row) for row in self.cpu_rows()]
-        lines.append("")
-        for label, value, target, verdict in self.goals():
-            lines.append(f"{label}: {value}   target {target}   {verdict}")
-        lines.append("")
-        lines.append(self.footnote())
-        lines.append(f"total run: {elapsed:.1f} s")
-        return "\n".join(lines)
+    def text(self) -> str:
+        out = []
+        for rows in (self.login_rows(), self.burst_rows()):
+            widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+            out += [
+                "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+                for row in rows
+            ]
+            out.append("")
+        out.append(self.footnote())
+        return "\n".join(out).replace("``", "")
 
     def rst(self) -> str:
-        out = [".. list-table::", "   :header-rows: 1", ""]
-        for row in self.client_rows():
-            out.append(f"   * - {row[0]}")
-            out.extend(f"     - {cell}" for cell in row[1:])
-        out += ["", ".. list-table::", "   :header-rows: 1", ""]
-        out += ["   * - goal (issue #13)", "     - measured", "     - target"]
-        out += ["     - verdict"]
-        for label, value, target, verdict in self.goals():
-            out += [
-                f"   * - {label}",
-                f"     - {value}",
-                f"     - {target}",
-                f"     - {verdict}",
-            ]
-        out += ["", ".. list-table::", "   :header-rows: 1", ""]
-        for index, row in enumerate(self.cpu_rows()):
-            names = (
-                row[0]
-                if index == 0
-                else " by turns with ".join(
-                    f"``{name}``" for name in row[0].split(", ")
-                )
-            )
-            out.append(f"   * - {names}")
-            out.extend(f"     - {cell}" for cell in row[1:])
-        out += ["", self.footnote(), ""]
+        out = []
+        titles = (
+            "Logins one after another",
+            f"{self.args.concurrent} users back from the site at once",
+        )
+        for title, rows in zip(
+            titles, (self.login_rows(), self.burst_rows()), strict=True
+        ):
+            out += [f".. list-table:: {title}", "   :header-rows: 1", ""]
+            for row in rows:
+                out.append(f"   * - {row[0]}")
+                out.extend(f"     - {cell}" for cell in row[1:])
+            out.append("")
+        out += [self.footnote(), ""]
         return "\n".join(out)
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
 
 
 if __name__ == "__main__":
