@@ -20,7 +20,7 @@ from ._options import Endpoints
 from ._sngine import DEFAULT_BASE_URL, USERINFO_KEY
 from .errors import UnexpectedResponseError
 
-__all__ = ["RAW_CLAIM", "normalize_userinfo"]
+__all__ = ["RAW_CLAIM", "issuer", "normalize_userinfo"]
 
 #: The claim under which the site's original ``user_info`` row is kept.
 RAW_CLAIM = USERINFO_KEY
@@ -43,24 +43,52 @@ _GENDERS = {
 }
 _NO_GENDER = frozenset({"n/a", "na", "none", "-", "0"})
 _MAX_CLAIM_LENGTH = 2048
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _text(row: Mapping[str, Any], name: str) -> str | None:
-    """A field as stripped text, or None when null, empty or not text."""
+    """A field as stripped text, or None when it is null, empty, longer than
+    :data:`_MAX_CLAIM_LENGTH`, not text (a number counts, for ``user_id``),
+    or text that no encoding can write (a lone surrogate such as ``"\\ud800"``,
+    which JSON lets a site send: a claim that raises ``UnicodeEncodeError``
+    in a URL, a template or a database is no use to anyone)."""
     value = row.get(name)
-    if type(value) is str:  # what the site sends: the common case first
-        value = value.strip()
-        return value if value and len(value) <= _MAX_CLAIM_LENGTH else None
-    if value is None or isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
-    if isinstance(value, int):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if not value or len(value) > _MAX_CLAIM_LENGTH:
+    value = str(value).strip()
+    if not value or len(value) > _MAX_CLAIM_LENGTH or not _encodable(value):
         return None
     return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def issuer(base_url: str) -> str:
+    """The ``iss`` claim of a site: its base URL with the scheme and host in
+    lower case and the scheme's default port left out, so that the ways of
+    writing one site's address give one issuer.
+
+    Example::
+
+        >>> issuer("HTTPS://Social.Example:443/net")
+        'https://social.example/net'
+    """
+    parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = parts.port
+    shown_port = (
+        "" if port is None or port == _DEFAULT_PORTS.get(scheme) else f":{port}"
+    )
+    return f"{scheme}://{host}{shown_port}{parts.path}".rstrip("/")
 
 
 def _subject(row: Mapping[str, Any]) -> str:
@@ -135,10 +163,16 @@ def normalize_userinfo(
 ) -> UserInfo:
     """Map a site's ``user_info`` object to OpenID Connect standard claims.
 
-    ``base_url`` (or an :class:`~authlib_cashsocial._options.Endpoints`) makes
-    relative picture paths and the profile URL absolute. Raises
+    ``base_url`` (or an :class:`~authlib_cashsocial._options.Endpoints`) is
+    the ``iss`` claim (scheme and host in lower case, no default port):
+    ``sub`` is the site's member number,
+    unique only within that site, so an app keys its users by (``iss``,
+    ``sub``). It also makes relative picture paths and the profile URL
+    absolute. Raises
     :class:`~authlib_cashsocial.errors.UnexpectedResponseError` when the row is
-    not an object or has no ``user_id``.
+    not an object or has no usable ``user_id``. A field that is not usable
+    text (empty, over 2,048 characters, or text no encoding can write, such
+    as a lone surrogate) leaves its claim out.
 
     Example::
 
@@ -148,8 +182,10 @@ def normalize_userinfo(
         ...      "user_birthdate": "0000-00-00", "user_picture": "photos/a.jpg"},
         ...     base_url="https://social.example",
         ... )
-        >>> claims["sub"], claims["name"], claims["gender"], "birthdate" in claims
-        ('7', 'Анна', 'female', False)
+        >>> claims["iss"], claims["sub"]
+        ('https://social.example', '7')
+        >>> claims["name"], claims["gender"], "birthdate" in claims
+        ('Анна', 'female', False)
         >>> claims["picture"]
         'https://social.example/content/uploads/photos/a.jpg'
         >>> claims["user_info"]["user_lastname"] is None
@@ -172,6 +208,7 @@ def normalize_userinfo(
     family = _text(row, "user_lastname")
     full_name = " ".join(part for part in (given, family) if part) or username
     claims: dict[str, Any] = {
+        "iss": issuer(endpoints.base_url),
         "sub": _subject(row),
         "preferred_username": username,
         "name": full_name,

@@ -26,6 +26,13 @@ other method is answered 405 and stores nothing. A ``HEAD`` above all: it is
 CORS-safelisted (a page of another site can send it with the user's cookies
 and no preflight) and Django's CSRF middleware does not check it. The
 foreign-start check applies whatever the method.
+
+These checks guard the login *start* only. A sibling subdomain can still write a
+session cookie of the attacker's, holding the attacker's pending login, for
+the parent domain and then send the victim to the callback: nothing here can
+tell that session from the victim's own. Apps close that with a ``__Host-``
+session cookie, and rotate the session on login (docs, *Security*,
+"Sessions: sibling subdomains and fixation").
 """
 
 from __future__ import annotations

@@ -50,7 +50,6 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
 _API_SUFFIX = re.compile(r"/api(/[a-z_]*)?/*$")
 # The characters quote() never escapes: a user name of only these is its own
 # URL path segment.
-_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 @dataclass(frozen=True)
@@ -301,8 +300,6 @@ class Endpoints:
 
     def profile_url(self, user_name: str) -> str:
         """The public profile page of ``user_name``."""
-        if _UNRESERVED.fullmatch(user_name):  # what quote() leaves as it is
-            return f"{self.base_url}/{user_name}"
         return f"{self.base_url}/{quote(user_name, safe='')}"
 
     def authlib_keywords(self) -> dict[str, str]:

@@ -184,7 +184,7 @@ def _host_names(host: str) -> set[str]:
 def site_pattern(base_url: str) -> str | None:
     """A regular expression (source) that finds ``base_url``'s site in a log
     line in each form the HTTP libraries print it: any case, the host as
-    :func:`_host_names` spells it, the port written out or, when it is the
+    ``_host_names`` spells it, the port written out or, when it is the
     scheme's default, left out (httpx prints ``https://host/`` for
     ``https://host:443``, urllib3 ``host:443`` for ``https://host``).
     ``None`` when ``base_url`` names no host."""

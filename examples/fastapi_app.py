@@ -70,6 +70,7 @@ def create_app(
     app.add_middleware(SessionMiddleware, secret_key=secret_key)
 
     async def on_login(request: Request, token: dict, user: dict) -> None:
+        request.session.clear()  # a new session on login: nothing planted stays
         request.session["user"] = user
 
     app.router.routes.extend(create_routes(remote, handle_login=on_login))

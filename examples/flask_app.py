@@ -64,6 +64,7 @@ def create_app(
     atexit.register(remote.close)  # the pooled connections to the site
 
     def on_login(_request: None, token: dict, user: dict) -> None:
+        session.clear()  # a new session on login: nothing planted stays
         session["user"] = user
 
     app.register_blueprint(create_blueprint(remote, handle_login=on_login))

@@ -294,3 +294,36 @@ def test_django_stack_example_without_its_settings_says_what_is_missing(name):
     for setting in SETTINGS:
         assert setting in cmd.stderr.text
     assert "Traceback" not in cmd.stderr.text
+
+
+# ------------------------------------------------ a new session on login
+# Every login view a reader may copy (README, docs, examples, the demo) starts
+# a new session before it stores the user: a session planted by a sibling
+# subdomain never becomes the logged-in one (docs/security.rst, "Sessions").
+
+_STORES_THE_USER = re.compile(
+    r"""session\[["']user(?:_id)?["']\]\s*=(?!=)|\blogin_user\("""
+)
+_NEW_SESSION = re.compile(r"session\.clear\(\)|\.cycle_key\(\)")
+
+
+def _login_views() -> list[tuple[str, int]]:
+    sources = [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.rst")),
+        *sorted(EXAMPLES_DIR.rglob("*.py")),
+        ROOT / "authlib_cashsocial" / "testing" / "demo_app.py",
+    ]
+    found = []
+    for source in sources:
+        lines = source.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if _STORES_THE_USER.search(line):
+                before = "\n".join(lines[max(0, number - 4) : number + 1])
+                if not _NEW_SESSION.search(before):
+                    found.append((str(source.relative_to(ROOT)), number + 1))
+    return found
+
+
+def test_every_login_view_starts_a_new_session():
+    assert _login_views() == []

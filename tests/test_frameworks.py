@@ -11,6 +11,8 @@ import requests
 
 from authlib_cashsocial.testing import ErrorBody, FakeSite
 
+from .apps import approve_at_site
+
 
 @pytest.mark.parametrize("release", ["4.2", "4.0.3"])
 def test_full_login(site: FakeSite, make_app, release):
@@ -353,3 +355,94 @@ def test_register_refuses_a_registry_it_does_not_know():
     assert "flask_client" in str(failure.value)
     with pytest.raises(ConfigurationError):
         authlib_cashsocial.register(object())
+
+
+def test_a_user_name_no_encoding_can_write_is_no_server_error(site, make_app):
+    """A lone surrogate in ``user_name`` (JSON lets a site send "\\ud800")
+    made the profile URL raise UnicodeEncodeError: a 500 from the route
+    helper. The claims it would fill are left out; the login goes on."""
+    from authlib_cashsocial.testing import JSONBody
+
+    app = make_app(callback_path="/own/auth")
+    row = {"user_id": "7", "user_name": "an\ud800na", "user_firstname": "Anna"}
+    site.fake.inject("api/get_user_info", JSONBody({"user_info": row}))
+    done = app.login(path="/own/login")
+    assert (done.status_code, done.text) == (200, "welcome 7 via /own/auth")
+
+
+# ------------------------------------------------ a new session on login
+# A sibling subdomain can write a session cookie for the parent domain. With
+# Django's database sessions, an id it planted (and still holds) must never
+# become the victim's logged-in session: the README's view rotates it.
+
+
+def _readme_block(after: str) -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rest = readme[readme.index(after) :]
+    start = rest.index("```python\n") + len("```python\n")
+    return rest[start : rest.index("```", start)]
+
+
+def test_a_planted_django_session_id_never_becomes_the_logged_in_one(site):
+    import types
+
+    from authlib.integrations.django_client import OAuth
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.shortcuts import redirect
+    from django.test import Client, override_settings
+    from django.urls import clear_url_caches, path
+
+    import authlib_cashsocial
+
+    from .apps import _configure_django
+
+    _configure_django()
+    clients = {
+        "cashsocial": {
+            "client_id": site.app.app_id,
+            "client_secret": site.app.app_secret,
+            "base_url": site.base_url,
+        }
+    }
+    readme: dict[str, Any] = {
+        "__name__": "readme",
+        "OAuth": OAuth,
+        "authlib_cashsocial": authlib_cashsocial,
+        "redirect": redirect,
+    }
+    urls = types.ModuleType("planted_session_urls")
+    with override_settings(
+        AUTHLIB_OAUTH_CLIENTS=clients,
+        SESSION_ENGINE="django.contrib.sessions.backends.db",
+        ROOT_URLCONF=urls,
+        ALLOWED_HOSTS=["testserver"],
+    ):
+        # The README's own view, run as printed.
+        exec(_readme_block("Django: credentials in"), readme)  # noqa: S102
+        urls.urlpatterns = [  # type: ignore[attr-defined]
+            path("login", lambda r: readme["cashsocial"].authorize_redirect(r)),
+            path("auth", readme["auth"]),
+        ]
+        clear_url_caches()
+        try:
+            attacker = Client()
+            attacker.get("/login")  # any visit that stores something
+            planted = attacker.cookies[settings.SESSION_COOKIE_NAME].value
+            assert SessionStore(session_key=planted).exists(planted)
+
+            victim = Client()
+            victim.cookies[settings.SESSION_COOKIE_NAME] = planted
+            site.app.redirect_url = "http://testserver/auth"
+            callback = approve_at_site(site, victim.get("/login")["Location"])
+            done = victim.get(callback.removeprefix("http://testserver"))
+            assert done.status_code == 302, done.content
+
+            logged_in = victim.cookies[settings.SESSION_COOKIE_NAME].value
+            assert logged_in != planted
+            assert SessionStore(session_key=logged_in)["user"]["sub"] == "101"
+            assert "user" not in SessionStore(session_key=planted).load()
+        finally:
+            clear_url_caches()

@@ -36,6 +36,7 @@ FULL_ROW = {
 def test_full_row():
     claims = normalize_userinfo(FULL_ROW, base_url=BASE)
     assert {k: v for k, v in claims.items() if k != "user_info"} == {
+        "iss": BASE,
         "sub": "123",
         "preferred_username": "jdoe",
         "name": "Jane Doe",
@@ -66,6 +67,7 @@ def test_sparse_row_leaves_empty_values_out():
     )
     claims = normalize_userinfo(row, base_url=BASE)
     assert {k: v for k, v in claims.items() if k != "user_info"} == {
+        "iss": BASE,
         "sub": "9",
         "preferred_username": "x",
         "name": "x",
@@ -225,17 +227,88 @@ def test_profile_stays_on_the_site(user_name):
 
 @given(st.text(min_size=1))
 def test_the_profile_url_is_always_the_quoted_user_name(user_name):
-    # Names of unreserved characters skip quote(), which would leave them as is.
     from urllib.parse import quote
 
-    endpoints = Endpoints.from_base_url(BASE)
-    assert endpoints.profile_url(user_name) == f"{BASE}/{quote(user_name, safe='')}"
+    claims = normalize_userinfo({"user_id": "1", "user_name": user_name}, base_url=BASE)
+    stripped = user_name.strip()
+    if stripped and len(stripped) <= 2048:
+        assert claims["profile"] == f"{BASE}/{quote(stripped, safe='')}"
+    else:
+        assert "profile" not in claims
 
 
 @given(st.text())
-def test_a_claim_text_is_the_stripped_value_within_bounds(value):
-    from authlib_cashsocial._claims import _MAX_CLAIM_LENGTH, _text
-
+def test_a_claim_is_the_stripped_value_within_bounds(value):
+    claims = normalize_userinfo({"user_id": "1", "user_email": value}, base_url=BASE)
     stripped = value.strip()
-    expected = stripped if stripped and len(stripped) <= _MAX_CLAIM_LENGTH else None
-    assert _text({"field": value}, "field") == expected
+    expected = stripped if stripped and len(stripped) <= 2048 else None
+    assert claims.get("email") == expected
+
+
+# ------------------------------------------------------- text no codec writes
+# JSON lets a site send a lone surrogate ("\ud800"): a str that no encoding
+# can write. As a claim it would raise UnicodeEncodeError wherever it went (the
+# profile URL, a template, a database), so its claim is left out; a user_id of
+# such text cannot identify anyone, so it is the usual UnexpectedResponseError.
+
+LONE_SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+TEXT_WITH_A_SURROGATE = st.builds(
+    lambda head, surrogate, tail: head + surrogate + tail,
+    st.text(max_size=10),
+    LONE_SURROGATES,
+    st.text(max_size=10),
+)
+
+
+def test_a_lone_surrogate_in_user_name_leaves_its_claims_out():
+    row = json.loads('{"user_id": "7", "user_name": "an\\ud800na"}')
+    claims = normalize_userinfo(row, base_url=BASE)
+    assert claims["sub"] == "7"
+    for claim in ("preferred_username", "name", "profile"):
+        assert claim not in claims
+    assert claims["user_info"]["user_name"] == "an\ud800na"  # the row, as sent
+
+
+def test_a_lone_surrogate_in_user_id_is_an_unexpected_response():
+    with pytest.raises(UnexpectedResponseError, match="user_id"):
+        normalize_userinfo({"user_id": "1\udfff"}, base_url=BASE)
+
+
+@pytest.mark.fuzz
+@given(
+    field=st.sampled_from(sorted(set(FULL_ROW) - {"user_id"})),
+    value=TEXT_WITH_A_SURROGATE,
+)
+def test_no_claim_holds_text_that_cannot_be_encoded(field, value):
+    claims = normalize_userinfo({**FULL_ROW, field: value}, base_url=BASE)
+    for name, claim in claims.items():
+        if name != "user_info":
+            claim.encode("utf-8")  # raises if a surrogate got through
+    assert claims["user_info"][field] == value
+
+
+# ---------------------------------------------------------------------- iss
+# sub is the site's member number (1, 2, 3...): unique only within one site.
+
+
+@pytest.mark.parametrize(
+    ("base_url", "iss"),
+    [
+        ("https://social.example", "https://social.example"),
+        ("https://social.example/", "https://social.example"),
+        ("HTTPS://Social.EXAMPLE:443", "https://social.example"),
+        ("https://social.example:8443/net/", "https://social.example:8443/net"),
+        ("http://127.0.0.1:80", "http://127.0.0.1"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
+def test_iss_is_the_sites_base_url(base_url, iss):
+    claims = normalize_userinfo({"user_id": "101"}, base_url=base_url)
+    assert claims["iss"] == iss
+
+
+def test_the_same_member_number_on_two_sites_is_two_users():
+    first = normalize_userinfo({"user_id": "101"}, base_url="https://one.example")
+    second = normalize_userinfo({"user_id": "101"}, base_url="https://two.example")
+    assert first["sub"] == second["sub"]
+    assert (first["iss"], first["sub"]) != (second["iss"], second["sub"])

@@ -104,6 +104,7 @@ def create_demo_app(**options: Any) -> Flask:
     atexit.register(remote.close)
 
     def on_login(_request: Any, token: dict[str, Any], user: dict[str, Any]) -> None:
+        session.clear()  # a new session on login
         session["user"] = dict(user)
 
     app.register_blueprint(

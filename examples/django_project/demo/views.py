@@ -16,6 +16,9 @@ atexit.register(cashsocial.close)  # the pooled connections to the site
 
 
 def on_login(request: HttpRequest, token: dict, user: dict) -> None:
+    # A new session id on login: an id planted before it (a sibling
+    # subdomain can write cookies for the parent domain) never logs in.
+    request.session.cycle_key()
     request.session["user"] = user
 
 
