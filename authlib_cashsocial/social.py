@@ -171,6 +171,7 @@ class CashSocialAuth(BaseAuth[Any]):
     MUTABLE_ID_KEYS = ("preferred_username", "name", "email", "profile", "picture")
     # social-core reads these from the pipeline's response (our claims).
     EXTRA_DATA = [  # noqa: RUF012  (social-core's own class attribute)
+        "iss",
         "preferred_username",
         "name",
         "email",
@@ -308,9 +309,40 @@ class CashSocialAuth(BaseAuth[Any]):
         except CashSocialError as error:
             failure = social_error(self, error)
         else:
-            kwargs.update({"response": dict(claims), "backend": self})
+            response = dict(claims)
+            # OpenID Connect's issuer: the site (sub is unique within it only).
+            response.setdefault("iss", login.settings.endpoints.base_url)
+            self.check_site(response)
+            kwargs.update({"response": response, "backend": self})
             return self.strategy.authenticate(*args, **kwargs)
         raise failure  # outside the handler: no chained cause in the logs
+
+    def check_site(self, response: dict[str, Any]) -> None:
+        """Refuse a member whose uid this backend stored for another site.
+
+        ``sub`` is a member's number on one Sngine site (1, 2, 3...): each
+        site has a backend of its own (a subclass with its own ``name``).
+        Pointed at another site, one backend would log member 101 of the
+        new site in as member 101 of the old one; the site stored in the
+        account's ``extra_data["iss"]`` tells them apart. An account stored
+        before ``iss`` was (none) takes this site's."""
+        uid = self.get_user_id(  # type: ignore[no-untyped-call]
+            self.get_user_details(response), response
+        )
+        social = self.strategy.storage.user.get_social_auth(self.name, str(uid))
+        extra_data = getattr(social, "extra_data", None) or {}
+        stored_site = extra_data.get("iss") if isinstance(extra_data, Mapping) else None
+        if stored_site is not None and stored_site != response["iss"]:
+            raise AuthConfigurationError(
+                self,
+                f"This backend ({self.name!r}) stored the accounts of "
+                f"{stored_site}, not of {response['iss']}: give each Sngine "
+                "site a backend of its own (a CashSocialAuth subclass with "
+                "its own name).",
+                code="invalid_setting",
+                parameter="BASE_URL",
+                stage="callback",
+            )
 
     # ---------------------------------------------------------------- profile
 

@@ -305,7 +305,14 @@ def _configure_django() -> None:
                 if allauth
                 else []
             ),
-            *(["authlib_cashsocial.social.CashSocialAuth"] if social else []),
+            *(
+                [
+                    "authlib_cashsocial.social.CashSocialAuth",
+                    "tests.django_hooks.SecondSiteAuth",
+                ]
+                if social
+                else []
+            ),
         ],
         TEMPLATES=[
             {

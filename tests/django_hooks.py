@@ -38,6 +38,15 @@ if "allauth" in STACKS:
 if "social" in STACKS:
     from social_django.middleware import SocialAuthExceptionMiddleware
 
+    from authlib_cashsocial.social import CashSocialAuth
+
+    class SecondSiteAuth(CashSocialAuth):
+        """A second Sngine site beside the first, as the docs say: a backend
+        of its own (``SOCIAL_AUTH_SECONDSITE_*`` settings)."""
+
+        name = "secondsite"
+        title = "Second Sngine site"
+
     class RecordingSocialAuthExceptionMiddleware(SocialAuthExceptionMiddleware):  # type: ignore[misc]
         def render_error(self, request: HttpRequest, exception: Any) -> HttpResponse:
             ERRORS.append(exception)

@@ -23,6 +23,7 @@ import pytest
 
 from authlib_cashsocial.testing import FakeSite
 
+from .apps import approve_at_site
 from .django_stacks import RunningStack, recorded_errors
 
 
@@ -495,3 +496,82 @@ def test_verify_ssl_setting(
     else:
         assert done.status_code == 302, done.text
         assert app.me()["username"] == "alice"
+
+
+# ------------------------------------------------------------------ 22.6
+
+
+def test_two_sngine_sites_have_two_backends(
+    site: FakeSite, make_stack, social_settings
+):
+    """Member 101 of each site is a person of their own: each site's backend
+    (its own ``name``) keeps its own accounts."""
+    from authlib_cashsocial.testing.server import demo_site
+
+    app = make_stack()  # Django is set up from here on
+    from social_django.models import UserSocialAuth
+
+    with demo_site(
+        redirect_url=app.base_url + "/social/complete/secondsite/"
+    ) as second:
+        social_settings(
+            SOCIAL_AUTH_SECONDSITE_KEY=second.app.app_id,
+            SOCIAL_AUTH_SECONDSITE_SECRET=second.app.app_secret,
+            SOCIAL_AUTH_SECONDSITE_BASE_URL=second.base_url,
+        )
+        assert app.login().status_code == 302  # alice, member 101 of the first
+        first_user = app.me()["username"]
+        app.logout()
+        start = app.browser.post(
+            app.base_url + "/social/login/secondsite/",
+            data={"csrfmiddlewaretoken": app.csrf_token()},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert start.status_code == 302, start.text
+        assert start.headers["Location"].startswith(second.base_url)
+        done = app.callback(approve_at_site(second, start.headers["Location"]))
+        assert done.status_code == 302, done.text
+        assert app.me()["username"] != first_user
+    accounts = {
+        row.provider: (row.uid, row.user_id, row.extra_data["iss"])
+        for row in UserSocialAuth.objects.all()
+    }
+    assert accounts["cashsocial"][0] == accounts["secondsite"][0] == "101"
+    assert accounts["cashsocial"][1] != accounts["secondsite"][1]
+    assert accounts["cashsocial"][2] == site.base_url
+    assert accounts["secondsite"][2] == second.base_url
+
+
+def test_one_backend_never_maps_two_sites_to_one_account(
+    site: FakeSite, make_stack, social_settings
+):
+    """The same backend pointed at another site (its BASE_URL changed):
+    member 101 of the new site is refused, not logged in as the old one's."""
+    from social_core.exceptions import AuthConfigurationError
+
+    from authlib_cashsocial.testing.server import demo_site
+
+    app = make_stack()  # Django is set up from here on
+    from social_django.models import UserSocialAuth
+
+    assert app.login().status_code == 302
+    app.logout()
+    with demo_site(redirect_url=site.app.redirect_url) as second:
+        social_settings(
+            SOCIAL_AUTH_CASHSOCIAL_KEY=second.app.app_id,
+            SOCIAL_AUTH_CASHSOCIAL_SECRET=second.app.app_secret,
+            SOCIAL_AUTH_CASHSOCIAL_BASE_URL=second.base_url,
+        )
+        refused = app.callback(approve_at_site(second, app.start(), "alice"))
+        assert refused.status_code == 500, refused.text
+        error = last_error()
+        assert isinstance(error, AuthConfigurationError)
+        assert error.parameter == "BASE_URL"
+        assert site.base_url in error.detail
+        assert app.me() is None
+        # A member the old site never had is no one's: stored with this site.
+        assert app.login("bob").status_code == 302
+        assert app.me()["username"] == "bob"
+    sites = dict(UserSocialAuth.objects.values_list("uid", "extra_data__iss"))
+    assert sites == {"101": site.base_url, "102": second.base_url}
