@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import errno
 import getpass
+import ipaddress
 import json
 import logging
 import os
@@ -30,11 +31,18 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from . import __version__
-from ._options import Endpoints
+from ._extras import (
+    FAKE_SITE,
+    MissingExtraError,
+    _direct_url,
+    install_line,
+    require_extras,
+)
+from ._options import Endpoints, _shown
 from ._sngine import DEFAULT_BASE_URL
 from .errors import ConfigurationError
 
@@ -45,6 +53,11 @@ PROG = "python -m authlib_cashsocial"
 # need no werkzeug or waitress; tests check the two lists agree.
 RELEASES = ("2.7", "3.0", "3.13", "4.0.3", "4.0.4", "4.2")
 SECRET_VARIABLE = "CASHSOCIAL_CLIENT_SECRET"
+# The extras each command needs (its --help names them): the demo app is a
+# Flask app served by waitress, the fake site a werkzeug app.
+DEMO_EXTRAS = ("flask", "testing")
+SCRIPT_EXTRAS = ("testing",)
+FAKE_PROVIDER_EXTRAS = ("testing",)
 #: The demo app's port with a real site: the App Redirect URL registered there
 #: names it, so it must not change from one run to the next.
 REAL_SITE_PORT = 5000
@@ -58,6 +71,64 @@ _OPTION_SOURCES = {
 
 class CommandError(Exception):
     """A mistake on the command line: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument mistake is one line, as every other mistake is (argparse
+    prints the whole usage above it); ``--help`` still shows the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        # socket.bind() wraps a large port (70000 listened on 4464) and
+        # raises OverflowError for others: neither is what was asked for
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: give 0 to 65535 (0: a free one)"
+        )
+    return port
+
+
+def _host(text: str) -> str:
+    """An IP address, or a host name that resolves (``localhost``)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        try:
+            socket.getaddrinfo(text, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError, ValueError):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither an IP address nor a host name that "
+                "resolves: give one of this machine's, such as 127.0.0.1"
+            ) from None
+    return text
+
+
+def _redirect_url(text: str) -> str:
+    """An absolute http(s) URL without credentials (never repeated)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{_shown(text)!r} is not an absolute http(s) URL: give your app's "
+            "callback, such as http://127.0.0.1:5000/auth"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError(
+            f"must not carry a user or password ({_shown(text)!r}, shown without them)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{_shown(text)!r} has no valid port: give 0 to 65535"
+        ) from None
+    return text
 
 
 def _listen(host: str, port: int, what: str, flag: str) -> socket.socket:
@@ -100,18 +171,16 @@ def _real_site_options(args: argparse.Namespace) -> dict[str, Any]:
     base_url = args.base_url or DEFAULT_BASE_URL
     try:
         Endpoints.from_base_url(base_url, allow_insecure=args.allow_insecure)
-    except ConfigurationError:
-        scheme = urlsplit(base_url).scheme
-        if scheme == "http":
+    except ConfigurationError as exc:
+        # Neither message repeats a user, password or query of the URL.
+        parts = urlsplit(base_url)
+        if parts.scheme == "http" and not (parts.username or parts.password):
             raise CommandError(
-                f"--base-url {base_url} uses http://: the app secret and the "
-                "access tokens would cross the network in clear text. Use "
+                f"--base-url {_shown(base_url)} uses http://: the app secret and "
+                "the access tokens would cross the network in clear text. Use "
                 "https://, or add --allow-insecure if you really mean it"
             ) from None
-        raise CommandError(
-            f"--base-url {base_url!r} is not a site address: give one such as "
-            f"{DEFAULT_BASE_URL} (no path to a page, query or credentials)"
-        ) from None
+        raise CommandError(f"--base-url: {exc.description}") from None
     if not args.client_id:
         raise CommandError(
             "a real site needs your app's id: give --client-id (or set "
@@ -141,6 +210,7 @@ def _real_site_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _web_demo(args: argparse.Namespace) -> int:
+    require_extras("the demo app", *DEMO_EXTRAS)
     from waitress.server import create_server
 
     from .testing import demo_site
@@ -208,6 +278,7 @@ def _web_demo(args: argparse.Namespace) -> int:
 
 
 def _scripted_demo(args: argparse.Namespace) -> int:
+    require_extras(FAKE_SITE, *SCRIPT_EXTRAS)
     from .requests_client import CashSocialSession
     from .testing import FakeProviderServer, FakeSngine, ScriptedBrowser, seed_demo
 
@@ -260,6 +331,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _fake_provider(args: argparse.Namespace) -> int:
+    require_extras(FAKE_SITE, *FAKE_PROVIDER_EXTRAS)
     from .testing import FakeProviderServer, FakeSngine, seed_demo
 
     _configure_logging()
@@ -314,22 +386,34 @@ class _HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
+def _needs(extras: tuple[str, ...]) -> str:
+    """The sentence of a command's --help that names the extras it needs."""
+    names = " and ".join(extras)
+    plural = "s" if len(extras) > 1 else ""
+    return f"Needs the {names} extra{plural}: {install_line(extras, _direct_url())}."
+
+
 def _parser() -> argparse.ArgumentParser:
     env = os.environ.get
     formatter = _HelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=(
             "Try authlib-cashsocial: a demo web app that logs in with a fake "
             "Sngine site on loopback (or with a real site, to check your "
             "credentials), and the fake site alone for your own app."
         ),
-        epilog="Run '%(prog)s demo --help' for the demo's options.",
+        epilog=(
+            "Run '%(prog)s COMMAND --help' for a command's options and the "
+            "extras it needs."
+        ),
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Not required=True: argparse would then answer an unknown flag given
+    # alone (--bogus) with "the following arguments are required: COMMAND".
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
         "demo",
@@ -338,18 +422,20 @@ def _parser() -> argparse.ArgumentParser:
             "Serve the demo app and the fake Sngine site on loopback until "
             "Ctrl-C, and print the URL to open. With --base-url or --client-id "
             "the app logs in with that real site instead; the app secret is "
-            f"read from {SECRET_VARIABLE} or asked for."
+            f"read from {SECRET_VARIABLE} or asked for. {_needs(DEMO_EXTRAS)} "
+            f"With --script, only the testing extra."
         ),
         formatter_class=formatter,
     )
     demo.add_argument(
         "--host",
         default="127.0.0.1",
+        type=_host,
         help="address the app and the fake site listen on",
     )
     demo.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=None,
         help=(
             "the demo app's port (default: a free one with the fake site, "
@@ -358,7 +444,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--provider-port",
-        type=int,
+        type=_port,
         default=0,
         help="the fake site's port (0: a free one)",
     )
@@ -412,18 +498,22 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the fake Sngine site alone",
         description=(
             "Serve the fake Sngine site, with the demo app (app_id demo-app) "
-            "and its members, until Ctrl-C: point your own app at it."
+            "and its members, until Ctrl-C: point your own app at it. "
+            + _needs(FAKE_PROVIDER_EXTRAS)
         ),
         formatter_class=formatter,
     )
-    fake.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    fake.add_argument("--port", type=int, default=0, help="port (0: a free one)")
+    fake.add_argument(
+        "--host", default="127.0.0.1", type=_host, help="address to listen on"
+    )
+    fake.add_argument("--port", type=_port, default=0, help="port (0: a free one)")
     fake.add_argument(
         "--release", default="4.2", choices=RELEASES, help="the Sngine release to fake"
     )
     fake.add_argument(
         "--redirect-url",
         default="http://127.0.0.1:5000/auth",
+        type=_redirect_url,
         help="the App Redirect URL of the demo app (your app's callback)",
     )
     fake.set_defaults(run=_fake_provider)
@@ -434,9 +524,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("give a command: demo or fake-provider")
     try:
         return int(args.run(args))
-    except CommandError as exc:
+    except (CommandError, MissingExtraError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C before serving (at the prompt, say)

@@ -186,6 +186,10 @@ def _is_loopback(host: str) -> bool:
 def _shown(url: str) -> str:
     """``url`` as an error may show it: no user, password, query or fragment."""
     parts = urlsplit(url.strip())
+    if not parts.netloc:
+        # "user:pw@host" parses as scheme "user" and path "pw@host": show
+        # only what follows the last "@"
+        return re.split(r"[?#]", url.strip().rpartition("@")[2])[0][:200]
     host = parts.hostname or ""
     port = f":{parts.port}" if _has_port(parts) else ""
     scheme = f"{parts.scheme}://" if parts.scheme else ""

@@ -1,6 +1,8 @@
 """Run a script with some modules unimportable, as in an environment that
 does not have them: ``python tests/run_without.py waitress,flask script.py
-ARGS...``. Used to show what an example needs, and what it does not."""
+ARGS...``, or ``... waitress -m authlib_cashsocial ARGS...`` for a module as
+``python -m`` runs it. Used to show what an example or a command needs, and
+what it does not."""
 
 from __future__ import annotations
 
@@ -31,6 +33,12 @@ class Unavailable(importlib.abc.MetaPathFinder):
 if __name__ == "__main__":
     blocked, script, *arguments = sys.argv[1:]
     sys.meta_path.insert(0, Unavailable(blocked.split(",")))
-    sys.argv = [script, *arguments]
-    sys.path[0] = str(Path(script).resolve().parent)  # as `python script.py` does
-    runpy.run_path(script, run_name="__main__")
+    if script == "-m":
+        module, *arguments = arguments
+        sys.argv = [module, *arguments]
+        sys.path[0] = str(Path.cwd())  # as `python -m module` does
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = [script, *arguments]
+        sys.path[0] = str(Path(script).resolve().parent)  # as `python script.py`
+        runpy.run_path(script, run_name="__main__")

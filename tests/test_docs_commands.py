@@ -1,7 +1,10 @@
 """Every command the README and the docs print runs as printed from a fresh
 clone: a make target (which installs what it needs), or an install of the
-package from the index with extras that exist. A bare ``python ...`` would
-need a virtual environment the reader does not have yet."""
+package with extras that exist, from the index, a clone, a wheel built from
+it or the git URL. A bare ``python ...`` would need a virtual environment the
+reader does not have yet; only the command line of an installed package
+(``python -m authlib_cashsocial ...``) is printed, and its arguments must
+parse."""
 
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from authlib_cashsocial import __version__ as VERSION
+from authlib_cashsocial.__main__ import _parser
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -24,6 +30,7 @@ DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.rst"))]
 COMMAND_WORDS = {
     "make", "python", "python3", "pip", "pip3", "pytest", "uvicorn", "gunicorn",
     "flask", "django-admin", "export", "source", "cd", "sh", "bash", "curl",
+    "git",
 }  # fmt: skip
 SHELL_BLOCK = re.compile(r"^(sh|bash|console|shell|shell-session)$")
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
@@ -31,6 +38,10 @@ TARGETS = set(re.findall(r"^([a-z][a-z0-9-]*):", MAKEFILE, re.MULTILINE))
 MAKE_VARIABLES = set(re.findall(r"\$\(([A-Z_]+)\)", MAKEFILE))
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 EXTRAS = set(PYPROJECT["project"]["optional-dependencies"])
+SOURCE = PYPROJECT["project"]["urls"]["Source"]
+# What `git clone SOURCE` makes, and the wheel `pip wheel` builds from it.
+CLONE = SOURCE.rstrip("/").rsplit("/", 1)[1]
+WHEEL = f"dist/authlib_cashsocial-{VERSION}"
 # Other packages the docs may tell a reader to install: those the project
 # itself tests with (a recipe's Flask-Login, say).
 TESTED_WITH = {
@@ -129,6 +140,23 @@ def test_the_readme_s_first_commands_are_make_demo_and_make_test():
     assert not _markdown_commands(before)
 
 
+def _extras_of(requirement: str) -> set[str] | None:
+    """The extras a requirement asks for, if it is this package: from the
+    index, a clone (``./authlib-cashsocial``), its wheel, or the git URL."""
+    extras = r"(?:\[([a-z,]+)\])?"
+    forms = (
+        rf"authlib-cashsocial{extras}",
+        rf"\./{re.escape(CLONE)}{extras}",
+        rf"{re.escape(WHEEL)}-py3-none-any\.whl{extras}",
+        rf"authlib-cashsocial{extras} @ git\+{re.escape(SOURCE)}(?:\.git)?(?:@\S+)?",
+    )
+    for form in forms:
+        match = re.fullmatch(form, requirement)
+        if match:
+            return set(filter(None, (match.group(1) or "").split(",")))
+    return None
+
+
 @pytest.mark.parametrize(("document", "command"), COMMANDS)
 def test_every_printed_command_runs_from_a_fresh_clone(document: str, command: str):
     words = shlex.split(command)
@@ -149,12 +177,25 @@ def test_every_printed_command_runs_from_a_fresh_clone(document: str, command: s
         assert dry.returncode == 0, dry.stderr
     elif words[:2] == ["pip", "install"]:
         for requirement in words[2:]:
-            if requirement.lower() in TESTED_WITH:
+            if requirement.lower() in TESTED_WITH or requirement == "-e":
                 continue
-            match = re.fullmatch(r"authlib-cashsocial(?:\[([a-z,]+)\])?", requirement)
-            assert match, f"{document}: {command!r} installs something else"
-            extras = set(filter(None, (match.group(1) or "").split(",")))
+            extras = _extras_of(requirement)
+            assert extras is not None, f"{document}: {command!r} installs another"
             assert extras <= EXTRAS, f"{document}: no extra {extras - EXTRAS}"
+    elif words[:2] == ["git", "clone"]:
+        assert words[2:] in ([SOURCE], [SOURCE + ".git"]), f"{document}: {command!r}"
+    elif words[:2] == ["pip", "wheel"]:
+        # the wheel of a clone, into dist/ (where the install line finds it)
+        assert words[2:] == ["--no-deps", "--wheel-dir", "dist", f"./{CLONE}"], (
+            f"{document}: {command!r}"
+        )
+    elif words[:3] == ["python", "-m", "authlib_cashsocial"]:
+        if words[3:] in (["--help"], ["--version"]) or "--help" in words:
+            return
+        try:
+            _parser().parse_args(words[3:])
+        except SystemExit:  # pragma: no cover - the failure below
+            pytest.fail(f"{document}: {command!r}: the command line refuses it")
     else:
         pytest.fail(
             f"{document}: {command!r} does not run as printed from a fresh clone; "

@@ -85,6 +85,22 @@ def test_help_describes_the_command_and_every_option_with_its_default():
         assert flag in demo_help
 
 
+def test_the_cli_page_documents_every_command_and_option():
+    from authlib_cashsocial.__main__ import _parser
+
+    page = (ROOT / "docs" / "cli.rst").read_text(encoding="utf-8")
+    (commands,) = (a for a in _parser()._actions if a.dest == "command")
+    for name, sub in commands.choices.items():
+        assert f"``{name}``" in page, name
+        for action in sub._actions:
+            if action.help == argparse.SUPPRESS or "--help" in action.option_strings:
+                continue
+            assert any(f"``{flag}" in page for flag in action.option_strings), (
+                name,
+                action.option_strings,
+            )
+
+
 def test_version():
     import authlib_cashsocial
 
@@ -146,6 +162,128 @@ def test_the_secret_is_refused_on_the_command_line():
     assert "Traceback" not in done.stderr
     assert "CASHSOCIAL_CLIENT_SECRET" in done.stderr
     assert "ps" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # socket.bind() wrapped 70000 to 4464; 99999 and -1 were tracebacks
+        (("demo", "--port", "70000"), "argument --port: '70000' is not a port"),
+        (("demo", "--port", "99999"), "argument --port: '99999' is not a port"),
+        (("demo", "--port", "-1"), "argument --port: '-1' is not a port"),
+        (("demo", "--provider-port", "65536"), "--provider-port: '65536' is not"),
+        (("fake-provider", "--port", "70000"), "--port: '70000' is not a port"),
+        (("demo", "--script", "--host", "not a host"), "argument --host: 'not"),
+        (("fake-provider", "--host", "nosuch.invalid"), "argument --host: 'nosu"),
+        (("fake-provider", "--redirect-url", "notaurl"), "not an absolute http"),
+        (("fake-provider", "--redirect-url", "http://h:99999/cb"), "no valid port"),
+        (("--bogus",), "unrecognized arguments: --bogus"),
+        (("--bogus", "demo"), "unrecognized arguments: --bogus"),
+        ((), "give a command: demo or fake-provider"),
+        (("dmeo",), "invalid choice: 'dmeo'"),
+    ],
+)
+def test_a_misuse_is_one_line_not_a_traceback(args, expected):
+    line = _one_line_error(_run(*args))
+    assert expected in line
+    assert line.startswith("python -m authlib_cashsocial")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("demo", "--base-url", "https://user:hunter2pw@social.example/x"),
+        ("demo", "--base-url", "http://user:hunter2pw@social.example/x"),
+        ("demo", "--client-id", "1", "--base-url", "https://user:hunter2pw@h.example"),
+        ("demo", "--client-id", "1", "--base-url", "https://h.example/api?k=hunter2pw"),
+        ("demo", "--client-id", "1", "--base-url", "user:hunter2pw@social.example"),
+        ("fake-provider", "--redirect-url", "https://user:hunter2pw@app.example/cb"),
+        ("fake-provider", "--redirect-url", "user:hunter2pw@app.example/cb"),
+    ],
+)  # fmt: skip
+def test_no_error_repeats_a_credential_of_a_url(args):
+    line = _one_line_error(_run(*args))
+    assert "hunter2pw" not in line
+    assert "user" not in line.split("error:", 1)[1].replace("a user or", "")
+
+
+RUN_WITHOUT = ROOT / "tests" / "run_without.py"
+# Every command with modules of its extras missing: the extras to install and
+# what its line says.
+FAKE_SITE = "the fake Sngine site (authlib_cashsocial.testing)"
+WITHOUT_AN_EXTRA = [
+    (("demo",), "flask", "flask", "the demo app needs the flask extra (flask is"),
+    (("demo",), "werkzeug", "testing", "the demo app needs the testing extra"),
+    (("demo",), "waitress", "testing", "the demo app needs the testing extra"),
+    (
+        ("demo",),
+        "flask,waitress,werkzeug",
+        "flask,testing",
+        "the demo app needs the flask and testing extras (flask, waitress and",
+    ),
+    (("demo", "--script"), "werkzeug", "testing", f"{FAKE_SITE} needs the testing"),
+    (("demo", "--script"), "waitress", "testing", "(waitress is not installed)"),
+    (("fake-provider",), "werkzeug", "testing", "(werkzeug is not installed)"),
+    (("fake-provider",), "waitress", "testing", f"{FAKE_SITE} needs the testing"),
+]
+
+
+def _run_without(blocked: str, *args: str, cwd: Path = ROOT) -> str:
+    """The command with ``blocked`` modules missing: its one error line."""
+    done = subprocess.run(
+        [sys.executable, str(RUN_WITHOUT), blocked, *args],
+        cwd=cwd,
+        env=python_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return (
+        _one_line_error(done)
+        if args[0] == "-m" and args[1] != "pytest"
+        else (done.stdout + done.stderr)
+    )
+
+
+@pytest.mark.parametrize(("args", "blocked", "extras", "expected"), WITHOUT_AN_EXTRA)
+def test_a_missing_extra_is_one_line_naming_the_pip_install_line(
+    args, blocked, extras, expected
+):
+    """Was: a bare ``ModuleNotFoundError: No module named 'flask'`` (or
+    'werkzeug') traceback."""
+    line = _run_without(blocked, "-m", "authlib_cashsocial", *args)
+    assert expected in line, line
+    # from the index, or as this copy was installed (a clone, a wheel, git)
+    assert re.search(rf'pip install (-e )?"[^"]*\[{extras}\]', line), line
+
+
+def test_the_fixture_without_the_testing_extra_says_what_the_commands_say(
+    tmp_path: Path,
+):
+    """The pytest fixture fails its test with the commands' one line, without
+    a traceback."""
+    command = _run_without("werkzeug", "-m", "authlib_cashsocial", "fake-provider")
+    message = command.split(": error: ", 1)[1]
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_app.py").write_text(
+        "def test_login(cashsocial_provider):\n    pass\n", encoding="utf-8"
+    )
+    output = _run_without(
+        "werkzeug", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path
+    )
+    assert "1 error" in output, output
+    assert message in output.splitlines(), output
+    assert "Traceback" not in output
+    assert "ModuleNotFoundError" not in output
+
+
+def test_each_commands_help_names_the_extras_it_needs():
+    demo = " ".join(_run("demo", "--help").stdout.split())
+    assert "Needs the flask and testing extras: pip install" in demo
+    assert "With --script, only the testing extra." in demo
+    fake = " ".join(_run("fake-provider", "--help").stdout.split())
+    assert "Needs the testing extra: pip install" in fake
 
 
 def _log_in_through(app: str, site: FakeSite | None = None) -> requests.Response:

@@ -21,30 +21,44 @@ point) gives a running server.
 
 from __future__ import annotations
 
-from .browser import ScriptedBrowser
-from .fake import RELEASES, FakeApp, FakeClock, FakeSngine, FakeUser, RecordedRequest
-from .faults import (
-    Body,
-    CloseBeforeAnswer,
-    Drip,
-    DropMidResponse,
-    ErrorBody,
-    Fault,
-    GzipBomb,
-    HTMLPage,
-    HugeBody,
-    JSONBody,
-    Redirect,
-    Slow,
-    Status,
-)
-from .server import (
-    FakeProviderServer,
-    FakeSite,
-    ThreadedWSGIServer,
-    demo_site,
-    seed_demo,
-)
+from .._extras import FAKE_SITE, require_extras
+
+try:
+    from .browser import ScriptedBrowser
+    from .fake import (
+        RELEASES,
+        FakeApp,
+        FakeClock,
+        FakeSngine,
+        FakeUser,
+        RecordedRequest,
+    )
+    from .faults import (
+        Body,
+        CloseBeforeAnswer,
+        Drip,
+        DropMidResponse,
+        ErrorBody,
+        Fault,
+        GzipBomb,
+        HTMLPage,
+        HugeBody,
+        JSONBody,
+        Redirect,
+        Slow,
+        Status,
+    )
+    from .server import (
+        FakeProviderServer,
+        FakeSite,
+        ThreadedWSGIServer,
+        demo_site,
+        seed_demo,
+    )
+except ModuleNotFoundError:
+    # werkzeug or waitress missing: one line naming the pip install line
+    require_extras(FAKE_SITE, "testing")
+    raise
 
 __all__ = [
     "RELEASES",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .._extras import FAKE_SITE, require_extras
 from ._pages import AccessLog
 from .browser import ScriptedBrowser
 from .fake import FakeApp, FakeSngine, FakeUser
@@ -114,11 +115,9 @@ class ThreadedWSGIServer:
             from waitress import wasyncore
             from waitress.channel import HTTPChannel
             from waitress.server import create_server
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError(
-                "The test servers need waitress: pip install "
-                "'authlib-cashsocial[testing]'"
-            ) from exc
+        except ModuleNotFoundError:  # pragma: no cover - depends on the install
+            require_extras(FAKE_SITE, "testing")
+            raise
         self._close_all = wasyncore.close_all
         self._close_socket_only = wasyncore.dispatcher.close
         self._channel_class = HTTPChannel
