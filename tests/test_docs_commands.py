@@ -201,3 +201,16 @@ def test_every_printed_command_runs_from_a_fresh_clone(document: str, command: s
             f"{document}: {command!r} does not run as printed from a fresh clone; "
             "print a make target instead"
         )
+
+
+def test_the_api_reference_documents_no_private_module():
+    """The reference is the public API: no ``_module`` (the pytest plugin's
+    module is the public entry point's, outside the package)."""
+    page = (ROOT / "docs" / "api.rst").read_text(encoding="utf-8")
+    targets = re.findall(r"^\.\. auto\w+:: (\S+)", page, re.MULTILINE)
+    assert targets
+    for target in targets:
+        module, *rest = target.split(".")
+        if module == "_authlib_cashsocial_pytestplugin":
+            continue
+        assert not any(part.startswith("_") for part in rest), target
