@@ -291,6 +291,7 @@ def _configure_django() -> None:
                     "allauth",
                     "allauth.account",
                     "allauth.socialaccount",
+                    "allauth.headless",
                     "authlib_cashsocial.allauth",
                 ]
                 if allauth
@@ -341,6 +342,9 @@ def _configure_django() -> None:
         LOGIN_REDIRECT_URL="/me",
         SOCIALACCOUNT_PROVIDERS={},
         SOCIALACCOUNT_ADAPTER="tests.django_hooks.RecordingSocialAccountAdapter",
+        # allauth's headless mode (a single-page app's API under _allauth/):
+        # where a failed login lands when no login start says where.
+        HEADLESS_FRONTEND_URLS={"socialaccount_login_error": "/spa/error"},
         ACCOUNT_EMAIL_VERIFICATION="none",
         SOCIAL_AUTH_URL_NAMESPACE="social",
         SOCIAL_AUTH_LOGIN_REDIRECT_URL="/me",

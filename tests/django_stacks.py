@@ -68,7 +68,8 @@ def configure_stack(stack: str, site: FakeSite, **options: Any) -> None:
 
 
 def django_stacks_server():
-    """Serve the project; its URLs: ``accounts/`` (allauth), ``social/``
+    """Serve the project; its URLs: ``accounts/`` and ``_allauth/`` (allauth,
+    its headless API), ``social/``
     (social-app-django), ``me``, ``csrf``, ``logout``."""
     _configure_django()
     from django.core.handlers.wsgi import WSGIHandler
@@ -78,7 +79,14 @@ def django_stacks_server():
 
     stacks = installed_stacks()
     DjangoURLs.urlpatterns = [
-        *([path("accounts/", include("allauth.urls"))] if "allauth" in stacks else []),
+        *(
+            [
+                path("accounts/", include("allauth.urls")),
+                path("_allauth/", include("allauth.headless.urls")),
+            ]
+            if "allauth" in stacks
+            else []
+        ),
         *(
             [path("social/", include("social_django.urls", namespace="social"))]
             if "social" in stacks

@@ -69,6 +69,7 @@ def test_forged_callback_in_chromium(
 #: Two host names of one site (example.test), both on loopback: the app, and
 #: a sibling subdomain run by an attacker (shared hosting, user pages).
 HOSTS = "--host-resolver-rules=MAP *.example.test 127.0.0.1"
+APP_HOST = "app.example.test"
 
 _ATTACK_PAGE = """<!DOCTYPE html><title>attack</title><script>
 fetch({login}, {{method: "HEAD", mode: "no-cors", credentials: "include"}})
@@ -100,33 +101,30 @@ def test_a_sibling_subdomains_head_links_no_account_in_chromium(
     opens a page on a sibling subdomain, which HEADs the login start with
     process=connect and then delivers bob's callback. Before the fix, bob's
     site account was linked to alice's and bob could log in as her."""
-    from django.conf import settings
-
     app: RunningStack = make_stack()
+    from django.conf import settings
+    from django.test import override_settings
+
     port = urlsplit(app.base_url).port
-    app_origin = f"http://app.example.test:{port}"
+    app_origin = f"http://{APP_HOST}:{port}"
     site.app.redirect_url = app_origin + app.callback_path("allauth")
     planted = login_csrf.attackers_callback(site)  # bob's own unused key
-    allowed = settings.ALLOWED_HOSTS
-    settings.ALLOWED_HOSTS = [*allowed, "app.example.test"]
     login = f"{app_origin}{urlsplit(app.login_url).path}?process=connect"
-    try:
-        with (
-            _attack_site(login, planted) as attacker,
-            chromium(tmp_path / "profile", HOSTS) as driver,
-        ):
-            driver.get(app_origin + "/")  # alice logs in, as a user does
-            click(driver, ENTRY["allauth"])
-            click(driver, "form[method=post] button")
-            sign_in(driver, "alice", "wonderland")
-            click(driver, "#approve")
-            assert url_starts(driver, app_origin + "/me")
-            evil = "http://evil.example.test:" + str(urlsplit(attacker).port)
-            driver.get(evil + "/")
-            assert url_starts(driver, app_origin)  # the HEAD was sent, then
-            assert ERROR_PAGE["allauth"] in text_of(driver, "body")
-    finally:
-        settings.ALLOWED_HOSTS = allowed
+    with (
+        override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, APP_HOST]),
+        _attack_site(login, planted) as attacker,
+        chromium(tmp_path / "profile", HOSTS) as driver,
+    ):
+        driver.get(app_origin + "/")  # alice logs in, as a user does
+        click(driver, ENTRY["allauth"])
+        click(driver, "form[method=post] button")
+        sign_in(driver, "alice", "wonderland")
+        click(driver, "#approve")
+        assert url_starts(driver, app_origin + "/me")
+        evil = "http://evil.example.test:" + str(urlsplit(attacker).port)
+        driver.get(evil + "/")
+        assert url_starts(driver, app_origin)  # the HEAD was sent, then
+        assert ERROR_PAGE["allauth"] in text_of(driver, "body")
     from allauth.socialaccount.models import SocialAccount
 
     assert list(SocialAccount.objects.values_list("uid", flat=True)) == ["101"]

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from authlib_cashsocial import CashSocialError
-from authlib_cashsocial.testing import FakeSite
+from authlib_cashsocial.testing import FakeSite, Status
 
 from . import test_login_csrf as login_csrf
 from .django_stacks import RunningStack, recorded_errors
@@ -480,3 +480,103 @@ def test_social_foreign_post_start_is_refused_by_django_csrf(
         )
         assert answer.status_code == 403
         assert not holds_a_pending_login(app)
+
+
+# ------------------------------------------------------------------ headless
+
+HEADLESS_REDIRECT = "/_allauth/browser/v1/auth/provider/redirect"
+
+
+def headless_start(app: RunningStack, callback_url: str = "/spa/callback") -> str:
+    """A single-page app's login start: allauth's headless redirect form,
+    POSTed with Django's CSRF token; returns the site's login link."""
+    answer = app.browser.post(
+        app.base_url + HEADLESS_REDIRECT,
+        data={
+            "provider": "cashsocial",
+            "callback_url": callback_url,
+            "process": "login",
+            "csrfmiddlewaretoken": app.csrf_token(),
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text
+    return str(answer.headers["Location"])
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_headless_login_lands_on_the_spa(site: FakeSite, make_stack):
+    app = make_stack()
+    done = app.callback(app.at_site(headless_start(app)))
+    assert done.status_code == 302, done.text
+    assert done.headers["Location"] == "/spa/callback"
+    assert app.me()["username"] == "alice"
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+@pytest.mark.parametrize("failure", ["rejected_key", "keyless", "site_down"])
+def test_headless_failure_redirects_to_the_spa(
+    site: FakeSite, make_stack, failure: str
+):
+    """Issue 24.5: after a headless start, a failed callback goes back to the
+    app's callback_url with allauth's error parameters (as allauth's OAuth 2
+    callback does), not to the HTML error page."""
+    app = make_stack()
+    login_url = headless_start(app)
+    if failure == "rejected_key":
+        url = f"{app.callback_url}?auth_key={secrets.token_hex(16)}"
+    elif failure == "keyless":
+        url = app.callback_url
+    else:
+        url = app.at_site(login_url)
+        site.fake.inject("api/get_user_info", Status(500))
+    failed = app.callback(url)
+    assert failed.status_code == 302, failed.text
+    assert failed.headers["Location"] == (
+        "/spa/callback?error=unknown&error_process=login"
+    )
+    assert app.me() is None
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+@pytest.mark.parametrize("headless_only", [False, True])
+def test_headless_forged_callback(site: FakeSite, make_stack, headless_only: bool):
+    """With no login start to read, allauth's rule: under HEADLESS_ONLY the
+    global error URL, else the HTML error page."""
+    app = make_stack()
+    from django.conf import settings
+
+    settings.HEADLESS_ONLY = headless_only
+    try:
+        forged = app.callback(f"{app.callback_url}?auth_key={secrets.token_hex(16)}")
+    finally:
+        del settings.HEADLESS_ONLY
+    if headless_only:
+        assert forged.status_code == 302
+        assert forged.headers["Location"] == (
+            app.base_url + "/spa/error?error=unknown&error_process=login"
+        )
+    else:
+        assert forged.status_code == 401
+    assert app.exchanges() == 0
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_headless_only_login_view_is_allauths_404(site: FakeSite, make_stack):
+    """Issue 24.7: under HEADLESS_ONLY allauth's login views answer 404; the
+    package's own checks ran first (a foreign GET got the form)."""
+    app = make_stack()
+    from django.conf import settings
+
+    settings.HEADLESS_ONLY = True
+    wrong = []
+    try:
+        for method in START_METHODS:
+            for fetch_site in FETCH_SITES:
+                answer = start_with(app, method, fetch_site, "login")
+                if answer.status_code != 404 or holds_a_pending_login(app):
+                    wrong.append((method, fetch_site, answer.status_code))
+    finally:
+        del settings.HEADLESS_ONLY
+    assert wrong == []

@@ -87,58 +87,91 @@ class CallbackView(View):  # type: ignore[misc]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         provider = get_adapter().get_provider(request, CashSocialProvider.id)
+        state: dict[str, Any] | None = None
         try:
-            state, claims = self._finish(request, provider)
+            try:
+                auth_key = auth_key_from_callback(request.get_full_path())
+            except CashSocialError:
+                state = _peek_state(request, provider)  # left for the real one
+                raise
+            state = _take_state(request, provider)
+            claims = _exchange(request, provider, state, auth_key)
         except CashSocialError as error:
             return render_authentication_error(
                 request,
                 provider,
                 error=AuthError.UNKNOWN,
                 exception=error,
-                extra_context={"cashsocial_error": error.error},
+                # allauth's headless mode reads "state" (the SPA's
+                # callback_url and process) to send the failure back there.
+                extra_context={"state": state, "cashsocial_error": error.error},
             )
         sociallogin = provider.sociallogin_from_response(request, claims)
         sociallogin.state = state
         return complete_social_login(request, sociallogin)
 
-    @staticmethod
-    def _finish(
-        request: HttpRequest, provider: CashSocialProvider
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        auth_key = auth_key_from_callback(request.get_full_path())
-        login = provider.stack_login()
-        try:
-            state = provider.unstash_redirect_state(request, STATE_ID)
-        except PermissionDenied:
-            raise PendingLoginError(_NO_PENDING_LOGIN) from None
-        record = PendingRecord.from_value(state.get(PENDING_KEY))
-        if record is None:
-            raise PendingLoginError(_NO_PENDING_LOGIN)
-        record.check(login.settings.login_timeout)
-        try:
-            _token, claims = login.exchange(auth_key)
-        except AuthKeyRejectedError:
-            # An older tab's key, replaced at the site by a newer login: put
-            # the pending login back so that the newer tab can finish (a
-            # bounded number of times).
-            again = record.after_rejected_key()
-            if again is not None:
-                _restash(request, provider, state, again)
-            raise
-        return state, dict(claims)
+
+def _take_state(request: HttpRequest, provider: CashSocialProvider) -> dict[str, Any]:
+    """Take this browser's pending login out of allauth's state storage, so
+    that it can never be used again; raise
+    :class:`~authlib_cashsocial.errors.PendingLoginError` if there is none."""
+    try:
+        state: dict[str, Any] = provider.unstash_redirect_state(request, STATE_ID)
+    except PermissionDenied:
+        raise PendingLoginError(_NO_PENDING_LOGIN) from None
+    return state
+
+
+def _peek_state(
+    request: HttpRequest, provider: CashSocialProvider
+) -> dict[str, Any] | None:
+    """This browser's pending login, left in place (allauth's state storage
+    has no read without a take: take it and put it back)."""
+    try:
+        state = _take_state(request, provider)
+    except PendingLoginError:
+        return None
+    _restash(request, provider, state)
+    return state
+
+
+def _exchange(
+    request: HttpRequest,
+    provider: CashSocialProvider,
+    state: dict[str, Any],
+    auth_key: str,
+) -> dict[str, Any]:
+    """Check the pending login's age, exchange the key and fetch the claims."""
+    login = provider.stack_login()
+    record = PendingRecord.from_value(state.get(PENDING_KEY))
+    if record is None:
+        raise PendingLoginError(_NO_PENDING_LOGIN)
+    record.check(login.settings.login_timeout)
+    try:
+        _token, claims = login.exchange(auth_key)
+    except AuthKeyRejectedError:
+        # An older tab's key, replaced at the site by a newer login: put
+        # the pending login back so that the newer tab can finish (a
+        # bounded number of times).
+        again = record.after_rejected_key()
+        if again is not None:
+            _restash(request, provider, state, again)
+        raise
+    return dict(claims)
 
 
 def _restash(
     request: HttpRequest,
     provider: CashSocialProvider,
     state: dict[str, Any],
-    record: PendingRecord,
+    record: PendingRecord | None = None,
 ) -> None:
     rest = dict(state)
     process = rest.pop("process", None)
     next_url = rest.pop("next", None)
     data = rest.pop("data", None)
-    rest[PENDING_KEY] = record.as_dict()
+    if record is not None:
+        rest[PENDING_KEY] = record.as_dict()
     provider.stash_redirect_state(
         request, process, next_url, data, state_id=STATE_ID, **rest
     )
