@@ -129,3 +129,39 @@ def test_a_sibling_subdomains_head_links_no_account_in_chromium(
 
     assert list(SocialAccount.objects.values_list("uid", flat=True)) == ["101"]
     assert app.exchanges() == 1  # alice's own login only
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_login_with_a_strict_session_cookie_in_chromium(
+    site: FakeSite, make_stack, tmp_path: Path
+):
+    """Issue 24.6: with ``SESSION_COOKIE_SAMESITE = "Strict"`` the browser
+    comes back from the site (another site: 127.0.0.1) without the session
+    cookie; the callback bounces through allauth's same-site
+    ``login_redirect`` page, whose navigation carries it."""
+    app: RunningStack = make_stack()
+    from django.conf import settings
+    from django.test import override_settings
+
+    app_origin = f"http://{APP_HOST}:{urlsplit(app.base_url).port}"
+    site.app.redirect_url = app_origin + app.callback_path("allauth")
+    with (
+        override_settings(
+            ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, APP_HOST],
+            SESSION_COOKIE_SAMESITE="Strict",
+        ),
+        chromium(tmp_path / "profile", HOSTS) as driver,
+    ):
+        driver.get(app_origin + "/")
+        click(driver, ENTRY["allauth"])
+        click(driver, "form[method=post] button")
+        sign_in(driver, "alice", "wonderland")
+        click(driver, "#approve")
+        assert url_starts(driver, app_origin + "/me"), driver.page_source
+        me = json.loads(text_of(driver, "body"))
+        assert me["username"] == "alice"
+        cookie = driver.get_cookie(settings.SESSION_COOKIE_NAME)
+        assert cookie is not None
+        assert cookie["sameSite"] == "Strict"
+    assert app.exchanges() == 1

@@ -13,7 +13,7 @@ from authlib_cashsocial import CashSocialError
 from authlib_cashsocial.testing import FakeSite, Status
 
 from . import test_login_csrf as login_csrf
-from .django_stacks import RunningStack, recorded_errors
+from .django_stacks import CALLBACK_PATHS, RunningStack, recorded_errors
 
 
 @pytest.mark.parametrize("release", ["4.2", "4.0.3"])
@@ -580,3 +580,36 @@ def test_headless_only_login_view_is_allauths_404(site: FakeSite, make_stack):
     finally:
         del settings.HEADLESS_ONLY
     assert wrong == []
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_strict_samesite_bounce_keeps_the_key_and_happens_once(
+    site: FakeSite, make_stack
+):
+    """The bounce page (allauth's ``login_redirect``) links to the same URL
+    with ``_redir``, the site's double-``?`` form kept; the second arrival
+    without a pending login gets the error page, not another bounce. (The
+    cookie itself is tested in Chromium: the test client has no SameSite.)"""
+    import html
+
+    app = make_stack()
+    from django.test import override_settings
+
+    callback = app.at_site(app.start())
+    key = callback.rsplit("auth_key=", 1)[1]
+    with override_settings(SESSION_COOKIE_SAMESITE="Strict"):
+        stranger = requests.Session()  # the browser, without its cookie
+        path = f"{CALLBACK_PATHS['allauth']}?from=site?auth_key={key}"
+        bounce = stranger.get(app.base_url + path, allow_redirects=False, timeout=10)
+        assert bounce.status_code == 200
+        target = f"{path}&amp;_redir="
+        assert f'href="{target}"' in bounce.text
+        again = stranger.get(
+            app.base_url + html.unescape(target), allow_redirects=False, timeout=10
+        )
+        assert again.status_code == 401  # allauth's error page
+        assert app.exchanges() == 0
+        # The browser that holds the pending login follows the bounce.
+        done = app.callback(app.base_url + html.unescape(target))
+        assert done.status_code == 302, done.text
+    assert app.me()["username"] == "alice"

@@ -31,6 +31,7 @@ from allauth.socialaccount.helpers import (
 from allauth.socialaccount.providers.base.constants import AuthError
 from allauth.socialaccount.providers.base.views import BaseLoginView
 from allauth.utils import get_request_param
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
@@ -97,6 +98,8 @@ class CallbackView(View):  # type: ignore[misc]
             state = _take_state(request, provider)
             claims = _exchange(request, provider, state, auth_key)
         except CashSocialError as error:
+            if state is None and (bounce := _strict_samesite_bounce(request)):
+                return bounce
             return render_authentication_error(
                 request,
                 provider,
@@ -158,6 +161,34 @@ def _exchange(
             _restash(request, provider, state, again)
         raise
     return dict(claims)
+
+
+def _strict_samesite_bounce(request: HttpRequest) -> HttpResponse | None:
+    """With ``SESSION_COOKIE_SAMESITE = "Strict"`` the browser comes back
+    from the site without the session cookie: answer allauth's
+    ``login_redirect`` page, whose same-site navigation to this same URL (with
+    ``_redir``) carries it, as allauth's ``OAuth2CallbackView`` does. Once
+    only (``_redir``), and only for a GET."""
+    samesite = django_settings.SESSION_COOKIE_SAMESITE
+    if (
+        not isinstance(samesite, str)
+        or samesite.lower() != "strict"
+        or "_redir" in request.GET
+        or request.method != "GET"
+    ):
+        return None
+    # Appended as text: the site may have sent ``?...?auth_key=``, which a
+    # re-encoded query would turn into one value.
+    here = request.get_full_path()
+    redirect_to = here + ("&" if "?" in here else "?") + "_redir="
+    return render(
+        request,
+        f"socialaccount/login_redirect.{account_settings.TEMPLATE_EXTENSION}",
+        {
+            "provider": get_adapter().get_provider(request, CashSocialProvider.id),
+            "redirect_to": redirect_to,
+        },
+    )
 
 
 def _restash(
