@@ -13,10 +13,11 @@ points it does have:
   (:meth:`SngineDialect.fix_token_response`) that turns the site's answer
   into a standard token, or into one of this package's typed errors.
 
-It also remembers which server generation it talks to (``token_method`` =
-``auto``) and reads user-info answers. :func:`compliance_fix` applies it to
-any Authlib ``OAuth2Session`` or httpx2 ``OAuth2Client``, the way
-requests-oauthlib ships compliance fixes.
+It also learns which server generation it talks to (``token_method`` =
+``auto``, kept per token URL and ``client_id``), reads user-info answers and
+refuses redirects (one response hook per HTTP library).
+:func:`compliance_fix` applies it to any Authlib ``OAuth2Session`` or httpx2
+``OAuth2Client``, the way requests-oauthlib ships compliance fixes.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from .errors import (
     UnexpectedResponseError,
 )
 
-__all__ = ["AUTH_METHOD_NAME", "SngineDialect", "compliance_fix"]
+__all__ = ["AUTH_METHOD_NAME", "LEARNED", "SngineDialect", "compliance_fix"]
 
 Placement = Literal["post", "get"]
 T = TypeVar("T")
@@ -83,6 +84,39 @@ class _TokenResponse:
         return None
 
 
+class LearnedPlacements:
+    """Which place (form body or query string) each server reads, as the
+    ``auto`` exchanges of this process have found: keyed by the token URL and
+    ``client_id``, never by a secret, and at most ``KEPT`` servers (the
+    oldest forgotten first). Unknown servers get the form body (Sngine 4.0.4
+    and later)."""
+
+    KEPT = 64
+
+    def __init__(self) -> None:
+        self._places: dict[tuple[str, str], Placement] = {}
+        self._lock = threading.Lock()
+
+    def get(self, server: tuple[str, str]) -> Placement:
+        return self._places.get(server, "post")
+
+    def remember(self, server: tuple[str, str], place: Placement) -> None:
+        with self._lock:
+            self._places.pop(server, None)
+            if len(self._places) >= self.KEPT:
+                del self._places[next(iter(self._places))]
+            self._places[server] = place
+
+    def forget(self) -> None:
+        """Forget every server (a test suite whose fake sites reuse ports)."""
+        with self._lock:
+            self._places.clear()
+
+
+#: What this process has learned of each server under ``token_method="auto"``.
+LEARNED = LearnedPlacements()
+
+
 class _WrongTokenMethod(ClientCredentialsError):
     """``Bad Request, invalid app_id`` under ``token_method="auto"``: the server
     may read the other place. The auth_key was not used, so the exchange can be
@@ -91,8 +125,8 @@ class _WrongTokenMethod(ClientCredentialsError):
 
 class SngineDialect:
     """Everything a session needs to speak Sngine for one app, shared by the
-    sessions of one client or one registered app (so the server generation
-    it learns is remembered across them).
+    sessions of one registered app; what ``auto`` learns of the server is
+    kept in :data:`LEARNED`.
 
     Example::
 
@@ -113,8 +147,8 @@ class SngineDialect:
         self.settings = settings
         self._clock = clock
         install_log_redaction(settings.endpoints.base_url)
-        self._placement: Placement = "get" if settings.token_method == "get" else "post"
-        self._lock = threading.Lock()
+        # What is learned of the server is its own, not this app's secret's.
+        self._server = (settings.endpoints.token_url, settings.client_id)
 
     def __repr__(self) -> str:
         return (
@@ -122,6 +156,15 @@ class SngineDialect:
             f"token_method={self.settings.token_method!r} "
             f"learned={self._placement!r}>"
         )
+
+    @property
+    def _placement(self) -> Placement:
+        """Where the exchange's three values go: fixed by ``token_method``, or
+        (under ``auto``) what the server was last seen to read."""
+        method = self.settings.token_method
+        if method != "auto":
+            return method
+        return LEARNED.get(self._server)
 
     @property
     def http_method(self) -> str:
@@ -230,8 +273,7 @@ class SngineDialect:
                 f"token_method={other!r} (or 'auto'). Sngine before 4.0.4 reads the "
                 "query string, later releases the form body.",
             )
-        with self._lock:
-            self._placement = "get" if sent == "post" else "post"
+        LEARNED.remember(self._server, "get" if sent == "post" else "post")
         return _WrongTokenMethod(
             exc.message,
             option="client_id",

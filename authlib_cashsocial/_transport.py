@@ -164,11 +164,6 @@ class BodyReader:
     def for_headers(cls, headers: Mapping[str, str], *, limit: int) -> BodyReader:
         return cls(headers.get("content-encoding"), limit=limit)
 
-    @property
-    def passes_through(self) -> bool:
-        """Whether the body is kept as it comes (it is not encoded)."""
-        return self._decoder is None
-
     def feed(self, chunk: bytes) -> None:
         self._raw += len(chunk)
         if self._raw > self._limit:

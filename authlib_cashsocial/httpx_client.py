@@ -10,11 +10,12 @@ import weakref
 from typing import Any
 
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
+from authlib.integrations.httpx_client.utils import HTTPX_CLIENT_KWARGS
 
 from ._client import AsyncClientMixin, ClientMixin
 from ._httpx import httpx2
 from ._httpx_transport import DEADLINE_OPTIONS, DeadlineTransport
-from ._transport import ACCEPT_ENCODING, BodyReader, check_destination, redirect_error
+from ._transport import ACCEPT_ENCODING, BodyReader, check_destination
 
 __all__ = [
     "AsyncCashSocialClient",
@@ -22,28 +23,6 @@ __all__ = [
     "SharedAsyncConnections",
     "pool_limits",
 ]
-
-#: What httpx2.Client takes, which Authlib's clients pass on to it.
-HTTPX_CLIENT_KWARGS = (
-    "headers",
-    "cookies",
-    "verify",
-    "cert",
-    "http1",
-    "http2",
-    "proxy",
-    "mounts",
-    "timeout",
-    "follow_redirects",
-    "limits",
-    "max_redirects",
-    "event_hooks",
-    "base_url",
-    "transport",
-    "trust_env",
-    "default_encoding",
-)
-
 
 #: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
 TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
@@ -77,15 +56,6 @@ def _prepared(request: httpx2.Request, base_url: str) -> None:
     """Before sending: the site's origin only, and only encodings we bound."""
     check_destination(str(request.url), base_url)
     request.headers["Accept-Encoding"] = ACCEPT_ENCODING
-
-
-def _refuse_redirect(response: httpx2.Response) -> None:
-    if response.is_redirect or 300 <= response.status_code < 400:
-        raise redirect_error(
-            response.status_code,
-            response.headers.get("location"),
-            str(response.request.url),
-        )
 
 
 def _read(response: httpx2.Response, body: bytes) -> httpx2.Response:
@@ -195,7 +165,6 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
 
     http_keywords = HTTPX_CLIENT_KWARGS
     default_auth = httpx2.USE_CLIENT_DEFAULT
-    form_body_keyword = "content"  # httpx2's data= takes a dict, not a form
     transport_errors = (httpx2.TransportError,)
     timeout_errors = (httpx2.TimeoutException,)
 
@@ -221,10 +190,10 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
         ``max_response_size`` (unless the caller streams)."""
         settings = self.dialect.settings
         _prepared(request, settings.endpoints.base_url)
+        # The dialect's response hook refuses a redirect; nothing is followed.
         kwargs["follow_redirects"] = False
         response = super().send(request, stream=True, **kwargs)
         try:
-            _refuse_redirect(response)
             if stream:
                 return response  # type: ignore[no-any-return]
             reader = BodyReader.for_headers(
@@ -251,7 +220,6 @@ class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignor
 
     http_keywords = HTTPX_CLIENT_KWARGS
     default_auth = httpx2.USE_CLIENT_DEFAULT
-    form_body_keyword = "content"  # httpx2's data= takes a dict, not a form
     transport_errors = (httpx2.TransportError,)
     timeout_errors = (httpx2.TimeoutException,)
 
@@ -279,7 +247,6 @@ class AsyncCashSocialClient(AsyncClientMixin, AsyncOAuth2Client):  # type: ignor
         kwargs["follow_redirects"] = False
         response = await super().send(request, stream=True, **kwargs)
         try:
-            _refuse_redirect(response)
             if stream:
                 return response  # type: ignore[no-any-return]
             reader = BodyReader.for_headers(

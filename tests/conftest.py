@@ -19,6 +19,7 @@ import requests
 from hypothesis import settings
 
 from authlib_cashsocial import CashSocialSession
+from authlib_cashsocial._dialect import LEARNED
 from authlib_cashsocial.httpx_client import AsyncCashSocialClient, CashSocialClient
 from authlib_cashsocial.testing import FakeSite
 
@@ -100,8 +101,10 @@ def make_client(kind: str, *args: Any, **kwargs: Any) -> Any:
 
 
 @pytest.fixture
-def site(cashsocial_provider: FakeSite) -> FakeSite:
-    return cashsocial_provider
+def site(cashsocial_provider: FakeSite) -> Iterator[FakeSite]:
+    yield cashsocial_provider
+    # What auto learned of this site: a later test's site may get its port.
+    LEARNED.forget()
 
 
 @pytest.fixture(params=CLIENT_KINDS)
