@@ -26,6 +26,8 @@ from authlib_cashsocial.testing import FakeSite
 from .apps import approve_at_site
 from .django_stacks import RunningStack, recorded_errors
 
+pytest.importorskip("social_core", reason="the social extra is not installed here")
+
 
 @pytest.fixture
 def stack() -> str:
