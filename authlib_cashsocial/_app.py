@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import html
 import inspect
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -35,10 +36,13 @@ from ._login_start import (
 from ._login_state import PendingLogins, Session
 from ._options import APP_OPTIONS, Settings, reject_unknown
 from .errors import (
+    AccessTokenInvalidError,
     AuthKeyRejectedError,
+    CallbackError,
     CashSocialError,
     ConfigurationError,
     CrossSiteLoginError,
+    ProviderUnavailableError,
 )
 from .requests_client import CashSocialSession, SharedConnections
 
@@ -231,8 +235,9 @@ class _AppBase:
         """The page (and its headers) that ``authorize_redirect`` answers
         instead of starting a login another site asked for: one link back to
         ``continue_url``, a path on this site."""
-        site = urlsplit(self.dialect.settings.endpoints.base_url).hostname or ""
-        page = confirmation_page(safe_next_url(continue_url), site_name=site)
+        page = confirmation_page(
+            safe_next_url(continue_url), site_name=self._site_name()
+        )
         return page, dict(CONFIRMATION_HEADERS)
 
     def _token_keywords(self, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -273,8 +278,21 @@ class _AppBase:
         return self.page_response(page, 200, {"Content-Type": _HTML, **headers})
 
     def error_response(self, request: Any, error: CashSocialError) -> Any:
-        """The route helpers' default ``handle_error``: a short 400 page."""
-        return self.page_response(error_page(error), 400, {"Content-Type": _HTML})
+        """The route helpers' default ``handle_error``: a short 400 page that
+        tells the visitor what they can do, and a record on the
+        ``authlib_cashsocial`` logger that tells the developer what went
+        wrong and how to fix it (the error's code and description)."""
+        logger.log(
+            _log_level(error),
+            "Cash Social login failed (%s): %s",
+            error.error,
+            error.description,
+        )
+        page = error_page(error, site_name=self._site_name())
+        return self.page_response(page, 400, {"Content-Type": _HTML})
+
+    def _site_name(self) -> str:
+        return urlsplit(self.dialect.settings.endpoints.base_url).hostname or ""
 
 
 class CashSocialAppMixin(_AppBase):
@@ -496,14 +514,64 @@ class AsyncCashSocialAppMixin(_AppBase):
         return self.dialect.userinfo_from_response(resp)
 
 
-def error_page(error: CashSocialError) -> str:
-    """The short HTML page the route helpers show for a failed login."""
+#: The package's logger: the route helpers' default error page writes the
+#: developer's half of a failed login here.
+logger = logging.getLogger("authlib_cashsocial")
+
+# What a visitor can do about a failed login: the developer's advice (check
+# client_secret...) goes to the log, never to the page.
+_TRY_AGAIN = (
+    "The login did not go through: it may have taken too long, or been "
+    "started in another tab or browser. Please try again."
+)
+_SITE_DOWN = "{site} is not answering right now. Please try again in a few minutes."
+_UNAVAILABLE = (
+    "Logging in with {site} is not available on this site right now. "
+    "Please try again later."
+)
+# Failures a visitor (or a forged link) causes, which a new login fixes.
+_VISITOR_SIDE = (
+    CallbackError,
+    CrossSiteLoginError,
+    AuthKeyRejectedError,
+    AccessTokenInvalidError,
+)
+
+
+def _log_level(error: CashSocialError) -> int:
+    if isinstance(error, _VISITOR_SIDE):
+        return logging.INFO
+    if isinstance(error, ProviderUnavailableError):
+        return logging.WARNING
+    return logging.ERROR  # the app's settings, or the site: the developer's
+
+
+def error_page(error: CashSocialError, *, site_name: str = "the site") -> str:
+    """The short HTML page the route helpers show for a failed login: what
+    the visitor can do (try again, or wait for ``site_name``), and the
+    error's code for a support request; never the developer's advice, which
+    the route helpers' ``error_response`` logs.
+
+    Example::
+
+        >>> from authlib_cashsocial import ConfigurationError
+        >>> page = error_page(ConfigurationError("Set client_secret.", option="x"))
+        >>> "not available" in page, "client_secret" in page
+        (True, False)
+    """
+    if isinstance(error, _VISITOR_SIDE):
+        advice = _TRY_AGAIN
+    elif isinstance(error, ProviderUnavailableError):
+        advice = _SITE_DOWN.format(site=site_name)
+    else:
+        advice = _UNAVAILABLE.format(site=site_name)
     return (
         "<!DOCTYPE html><html><head><meta charset=utf-8><title>Login failed</title>"
-        "</head><body><h1>Login with Cash Social failed</h1>"
-        f"<p><code>{html.escape(str(error.error))}</code>: "
-        f"{html.escape(str(error.description))}</p>"
-        '<p><a href="/">Back</a></p></body></html>'
+        "</head><body><h1>Login failed</h1>"
+        f"<p>{html.escape(advice)}</p>"
+        f"<p><small>Error code: <code>{html.escape(str(error.error))}</code>"
+        "</small></p>"
+        '<p><a href="/">Back to the home page</a></p></body></html>'
     )
 
 

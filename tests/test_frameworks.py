@@ -3,13 +3,14 @@ over real loopback HTTP: browser → app → fake site → app."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import pytest
 import requests
 
-from authlib_cashsocial.testing import ErrorBody, FakeSite
+from authlib_cashsocial.testing import ErrorBody, FakeSite, Status
 
 from .apps import approve_at_site
 
@@ -109,13 +110,15 @@ def test_replayed_callback_is_refused(site: FakeSite, make_app):
     assert app.exchanges() == 1
 
 
-def test_expired_pending_login(site: FakeSite, make_app):
+def test_expired_pending_login(site: FakeSite, make_app, caplog):
     app = make_app(login_timeout=1)
     callback = app.at_site(app.start())
     time.sleep(1.2)
-    resp = app.callback(callback)
+    with caplog.at_level(logging.INFO, logger="authlib_cashsocial"):
+        resp = app.callback(callback)
     assert resp.status_code == 400
-    assert "login_timeout" in resp.text
+    assert "try again" in resp.text
+    assert "login_timeout" in _package_records(caplog)[0].getMessage()
     assert app.exchanges() == 0
 
 
@@ -446,3 +449,68 @@ def test_a_planted_django_session_id_never_becomes_the_logged_in_one(site):
             assert "user" not in SessionStore(session_key=planted).load()
         finally:
             clear_url_caches()
+
+
+# ------------------------------------------------ the default error page
+# The visitor reads what they can do; the developer gets the code and the
+# fix on the package's logger, never on the visitor's screen.
+
+
+def _package_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "authlib_cashsocial"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "level", "advice"),
+    [
+        (
+            ErrorBody("invalid app_secret"),
+            "invalid_client",
+            logging.ERROR,
+            "is not available",
+        ),
+        (
+            ErrorBody("Приложение отключено"),
+            "provider_error",
+            logging.ERROR,
+            "is not available",
+        ),
+        (Status(503), "temporarily_unavailable", logging.WARNING, "is not answering"),
+        (ErrorBody("invalid auth_key"), "invalid_grant", logging.INFO, "try again"),
+    ],
+    ids=["credentials", "provider-message", "site-down", "key-rejected"],
+)
+def test_the_default_error_page_is_for_the_visitor_and_the_log_for_you(
+    site: FakeSite, make_app, caplog, fault, code, level, advice
+):
+    app = make_app()
+    callback = app.at_site(app.start())
+    site.fake.inject("api/authorize", fault, times=2)
+    with caplog.at_level(logging.INFO, logger="authlib_cashsocial"):
+        page = app.callback(callback)
+    assert page.status_code == 400
+    assert advice in page.text
+    assert code in page.text  # a code to quote to support, nothing more
+    for advice_for_developers in ("client_secret", "dashboard", "token_method"):
+        assert advice_for_developers not in page.text
+    (record,) = _package_records(caplog)
+    assert record.levelno == level
+    assert code in record.getMessage()
+    assert site.app.app_secret not in record.getMessage()
+    if code == "invalid_client":
+        assert "client_secret" in record.getMessage()  # the fix, for you
+
+
+def test_a_forged_callback_page_says_try_again_and_logs_it(
+    site: FakeSite, make_app, caplog
+):
+    app = make_app()
+    callback = app.at_site(f"{site.base_url}/api/oauth?app_id={site.app.app_id}")
+    with caplog.at_level(logging.INFO, logger="authlib_cashsocial"):
+        page = app.callback(callback)
+    assert (page.status_code, "try again" in page.text) == (400, True)
+    (record,) = _package_records(caplog)
+    assert (record.levelno, "mismatching_state" in record.getMessage()) == (
+        logging.INFO,
+        True,
+    )
