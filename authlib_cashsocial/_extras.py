@@ -25,7 +25,7 @@ FAKE_SITE = "the fake Sngine site (authlib_cashsocial.testing)"
 #: The modules that tell whether an extra is installed.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "flask": ("flask",),
-    "testing": ("waitress", "werkzeug"),
+    "testing": ("cheroot", "waitress", "werkzeug"),
 }
 
 

@@ -1,15 +1,13 @@
 """What the fake site and the demo app share around their pages: the page
-skeleton, a favicon and a one-line-per-request log."""
+skeleton, their favicons (static files) and a one-line-per-request log."""
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
-import struct
 import time
-import zlib
 from collections.abc import Callable, Iterable
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
@@ -38,37 +36,17 @@ def html_page(
     return Response(document, status=status, mimetype="text/html")
 
 
-@functools.cache
-def favicon(rgb: tuple[int, int, int], size: int = 32) -> bytes:
-    """A ``favicon.ico``: one PNG image of a filled circle in ``rgb``.
+def favicon(name: str) -> bytes:
+    """The bytes of a ``favicon.ico`` shipped with the package: ``"site"``
+    (the fake site's, a blue circle) or ``"demo"`` (the demo app's).
 
     Example::
 
-        >>> favicon((59, 89, 152))[:4]
+        >>> favicon("site")[:4]
         b'\\x00\\x00\\x01\\x00'
     """
-    center = (size - 1) / 2
-    rows = bytearray()
-    for y in range(size):
-        rows.append(0)  # PNG filter type "None" for the row
-        for x in range(size):
-            inside = (x - center) ** 2 + (y - center) ** 2 <= (size / 2) ** 2
-            rows.extend((*rgb, 255) if inside else (0, 0, 0, 0))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-        + chunk(b"IEND", b"")
-    )
-    # ICONDIR (reserved, type 1 = icon, one image) + ICONDIRENTRY, then the PNG
-    header = struct.pack("<HHH", 0, 1, 1)
-    entry = struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(png), 6 + 16)
-    return header + entry + png
+    static = files("authlib_cashsocial.testing") / "static"
+    return (static / f"{name}-favicon.ico").read_bytes()
 
 
 class AccessLog:

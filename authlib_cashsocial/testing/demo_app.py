@@ -123,6 +123,6 @@ def create_demo_app(**options: Any) -> Flask:
 
     @app.route("/favicon.ico")
     def icon() -> Response:
-        return Response(favicon((29, 53, 87)), mimetype="image/x-icon")
+        return Response(favicon("demo"), mimetype="image/x-icon")
 
     return app

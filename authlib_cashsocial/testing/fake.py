@@ -55,7 +55,6 @@ RELEASES = ("2.7", "3.0", "3.13", "4.0.3", "4.0.4", "4.2")
 SESSION_COOKIE = "sngine_session"
 #: The fake site's name, in its header and page titles.
 SITE_TITLE = "Cash Social Network"
-_SITE_COLOR = (59, 89, 152)
 DEFAULT_AVATAR = "content/themes/default/images/blank_profile.png"
 _GENDER_TITLES = {"male": "Male", "female": "Female", "other": "Other"}
 
@@ -472,7 +471,7 @@ class FakeSngine:
         )
 
     def _favicon(self, request: Request) -> Response:
-        return Response(favicon(_SITE_COLOR), mimetype="image/x-icon")
+        return Response(favicon("site"), mimetype="image/x-icon")
 
     def _profile(self, request: Request, user_name: str) -> Response:
         user = self.users.get(user_name)

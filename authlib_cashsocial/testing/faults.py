@@ -11,11 +11,13 @@ Example::
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
@@ -37,21 +39,6 @@ __all__ = [
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
 
-_REASONS = {
-    200: "OK",
-    301: "Moved Permanently",
-    302: "Found",
-    303: "See Other",
-    307: "Temporary Redirect",
-    308: "Permanent Redirect",
-    403: "Forbidden",
-    404: "Not Found",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
 OFFLINE_PAGE = (
     "<!DOCTYPE html><html><head><title>Under maintenance</title></head><body>"
     "<h1>We'll be back soon</h1><p>The site is under maintenance.</p></body></html>"
@@ -59,7 +46,10 @@ OFFLINE_PAGE = (
 
 
 def _status_line(status: int) -> str:
-    return f"{status} {_REASONS.get(status, 'Unknown')}"
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:  # a status without a registered phrase, such as 599
+        return f"{status} Unknown"
 
 
 class Fault:
@@ -129,7 +119,7 @@ class HugeBody(Fault):
 
     def respond(self, start_response: StartResponse) -> Iterable[bytes]:
         start_response(
-            "200 OK",
+            _status_line(200),
             [("Content-Type", self.content_type), ("Content-Length", str(self.size))],
         )
         return self._chunks()
@@ -153,7 +143,7 @@ class Drip(Fault):
 
     def respond(self, start_response: StartResponse) -> Iterable[bytes]:
         start_response(
-            "200 OK",
+            _status_line(200),
             [("Content-Type", "application/json"), ("Content-Length", str(self.size))],
         )
         return self._drops()
@@ -174,7 +164,7 @@ class GzipBomb(Fault):
 
     def respond(self, start_response: StartResponse) -> Iterable[bytes]:
         start_response(
-            "200 OK",
+            _status_line(200),
             [("Content-Type", "application/json"), ("Content-Encoding", self.encoding)],
         )
         return self._compressed()
@@ -209,9 +199,12 @@ class CloseBeforeAnswer(Fault):
     """Close the connection without sending a byte."""
 
     def respond(self, start_response: StartResponse) -> Iterable[bytes]:
-        # waitress closes the connection, silently, on a socket error raised
-        # before anything is written (log_socket_errors=False).
-        raise ConnectionAbortedError("fault injected: close before answering")
+        # The server closes the connection, silently, on a socket error whose
+        # errno it ignores (cheroot: errors.socket_errors_to_ignore), raised
+        # before anything is written.
+        raise ConnectionAbortedError(
+            errno.ECONNABORTED, "fault injected: close before answering"
+        )
 
 
 @dataclass(frozen=True)
@@ -220,11 +213,14 @@ class DropMidResponse(Fault):
 
     def respond(self, start_response: StartResponse) -> Iterable[bytes]:
         start_response(
-            "200 OK", [("Content-Type", "application/json"), ("Content-Length", "200")]
+            _status_line(200),
+            [("Content-Type", "application/json"), ("Content-Length", "200")],
         )
         return self._partial()
 
     @staticmethod
     def _partial() -> Iterator[bytes]:
         yield b'{"access_token": "'
-        raise ConnectionAbortedError("fault injected: dropped mid-response")
+        raise ConnectionAbortedError(
+            errno.ECONNABORTED, "fault injected: dropped mid-response"
+        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -18,6 +19,9 @@ _Server = TypeVar("_Server", bound="ThreadedWSGIServer")
 
 #: Seconds ``close()`` waits for the requests being served to finish.
 WORKER_GRACE = 10.0
+#: Seconds a connection may sit idle (between keep-alive requests, or with a
+#: client that reads nothing) before the server closes it.
+CONNECTION_TIMEOUT = 60
 
 __all__ = [
     "FakeProviderServer",
@@ -84,16 +88,18 @@ def seed_demo(fake: FakeSngine, *, redirect_url: str) -> tuple[FakeApp, list[Fak
 
 
 class ThreadedWSGIServer:
-    """Serve a WSGI ``app`` with waitress on a loopback port, in a thread.
+    """Serve a WSGI ``app`` with cheroot on a loopback port, in a thread.
 
-    ``close()`` stops it without leaving a request half-served: it stops
-    listening and closes the connections first (a task writing to one, or
-    waiting for a slow reader, stops), then waits for the worker threads,
-    and only then closes the server's wake-up pipe. Closed earlier, a task
-    still running would write to the pipe's file descriptor after it was
-    closed, or after the number was given to another file. ``close()`` waits
-    ``worker_grace`` seconds at most; a request still running then keeps
-    the pipe open until it ends. A second ``close()`` does nothing.
+    cheroot keeps HTTP/1.1 connections alive between requests, as a real
+    site's front server does, and stops through its public ``stop()``: it
+    stops listening, closes the idle keep-alive connections, and waits for
+    the requests being served. ``close()`` waits ``worker_grace`` seconds at
+    most; a request still running then (an app that never returns, a client
+    that reads nothing) ends on its own, in a daemon thread, and nothing of
+    the server is closed under it. A second ``close()`` does nothing.
+
+    Raises :class:`OSError` when ``host``/``port`` cannot be listened on
+    (``errno.EADDRINUSE`` for a port in use).
 
     Example::
 
@@ -109,37 +115,76 @@ class ThreadedWSGIServer:
         port: int = 0,
         threads: int = 8,
         worker_grace: float = WORKER_GRACE,
-        **adjustments: Any,
+        server_name: str = "authlib-cashsocial-test-server",
     ) -> None:
         try:
-            from waitress import wasyncore
-            from waitress.channel import HTTPChannel
-            from waitress.server import create_server
+            from cheroot import wsgi
         except ModuleNotFoundError:  # pragma: no cover - depends on the install
             require_extras(FAKE_SITE, "testing")
             raise
-        self._close_all = wasyncore.close_all
-        self._close_socket_only = wasyncore.dispatcher.close
-        self._channel_class = HTTPChannel
-        self._map: dict[Any, Any] = {}
-        self._server: Any = create_server(
-            app, map=self._map, host=host, port=port, threads=threads, **adjustments
+        self._server = wsgi.Server(
+            (host, port),
+            app,
+            numthreads=threads,
+            server_name=server_name,
+            request_queue_size=128,
+            timeout=CONNECTION_TIMEOUT,
+            # cheroot's stub says int; a float works (it is added to time.time()).
+            shutdown_timeout=worker_grace,  # type: ignore[arg-type]
         )
+        # cheroot keeps 10 idle keep-alive connections by default and closes
+        # the next ones after their answer: a test with more clients than
+        # that would see new connections that a real front server keeps.
+        self._server.keep_alive_conn_limit = 1000
+        # stop() waits for the connection loop to notice, which looks up once
+        # per expiration_interval (0.5 s by default): every test's server
+        # would take that long to close.
+        self._server.expiration_interval = 0.05
+        self._grace = worker_grace
+        # prepare() binds (an OSError here is the caller's) and starts the
+        # workers; run in a daemon thread, it makes them daemons too, so a
+        # request that never ends does not hold the interpreter at exit.
+        failure: list[BaseException] = []
+        binder = threading.Thread(
+            target=self._prepare, args=(failure,), name="cashsocial-wsgi-bind"
+        )
+        binder.daemon = True
+        binder.start()
+        binder.join()
+        if failure:
+            raise failure[0]
         self._thread = threading.Thread(
-            target=self._server.run, name="cashsocial-wsgi-server", daemon=True
+            target=self._server.serve, name="cashsocial-wsgi-server", daemon=True
         )
         self._started = False
         self._closed = False
-        self._grace = worker_grace
+
+    def _prepare(self, failure: list[BaseException]) -> None:
+        try:
+            host, port = self._server.bind_addr
+            if port:
+                # cheroot's prepare() raises an OSError that has lost its
+                # errno (only its text is kept): a bind with the same options
+                # first gives the caller the real one (EADDRINUSE, ...).
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
+                socket.create_server((host, port), family=family).close()
+            self._server.prepare()
+        except BaseException as exc:  # handed to the thread that asked
+            failure.append(exc)
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)
+        return int(self._server.bind_addr[1])
 
     @property
     def base_url(self) -> str:
         """The server's base URL, e.g. ``http://127.0.0.1:50123``."""
-        return f"http://{self._server.effective_host}:{self.port}"
+        host = str(self._server.bind_addr[0])
+        return (
+            f"http://[{host}]:{self.port}"
+            if ":" in host
+            else f"http://{host}:{self.port}"
+        )
 
     def start(self: _Server) -> _Server:
         if not self._started:
@@ -148,65 +193,18 @@ class ThreadedWSGIServer:
         return self
 
     def close(self) -> None:
-        """Stop serving and close every connection, idle keep-alive ones too."""
-        if self._closed:  # the pipe's number may belong to another file now
+        """Stop serving and close every connection, idle keep-alive ones too;
+        wait ``worker_grace`` seconds at most for the requests being served."""
+        if self._closed:
             return
         self._closed = True
-        if not self._started:
-            self._close_all(self._map)
-            return
-        # Both closes run in the server's own loop thread (the map is its);
-        # after the second it finds nothing left to serve and returns.
-        workers = self._server.task_dispatcher
-        if self._in_loop(self._close_connections):
-            workers.shutdown(timeout=self._grace)
-            if workers.threads:
-                # A task outlived the grace (an app that never returns): the
-                # pipe stays open until it ends, rather than be written to
-                # after it is closed.
-                self._in_loop(self._close_all_but_the_pipe)
-                threading.Thread(
-                    target=self._close_pipe_after_workers,
-                    name="cashsocial-wsgi-server-close",
-                    daemon=True,
-                ).start()
-            else:
-                self._in_loop(lambda: self._close_all(self._map))
-        else:  # the wake-up pipe is gone already: close from this thread
-            workers.shutdown(timeout=self._grace)
-            self._close_all(self._map, ignore_all=True)
-        self._thread.join(timeout=10)
-
-    def _in_loop(self, thunk: Callable[[], None]) -> bool:
-        try:
-            self._server.trigger.pull_trigger(thunk)
-        except OSError:
-            return False
-        return True
-
-    def _close_connections(self) -> None:
-        """Stop listening and close the connections; the pipe stays."""
-        for dispatcher in list(self._map.values()):
-            if isinstance(dispatcher, self._channel_class):
-                # handle_close also wakes a task waiting for the client to
-                # read (back-pressure); close() alone would leave it waiting.
-                dispatcher.handle_close()
-            elif dispatcher is self._server:
-                # The listening socket alone: the server's own close() also
-                # closes the pipe.
-                self._close_socket_only(dispatcher)
-
-    def _close_all_but_the_pipe(self) -> None:
-        for dispatcher in list(self._map.values()):
-            if dispatcher is not self._server.trigger:
-                dispatcher.close()
-        self._map.clear()  # the loop returns; the pipe stays open
-
-    def _close_pipe_after_workers(self) -> None:
-        # A worker leaves the dispatcher's threads after its last write to
-        # the pipe; the loop thread has returned, so nothing else uses it.
-        self._server.task_dispatcher.shutdown(timeout=24 * 3600)
-        self._server.trigger.close()
+        stopper = threading.Thread(
+            target=self._server.stop, name="cashsocial-wsgi-server-stop", daemon=True
+        )
+        stopper.start()
+        # stop() waits shutdown_timeout (the grace) for each busy worker, then
+        # for good: a request that outlives the grace finishes in that thread.
+        stopper.join(self._grace + 1)
 
     def __enter__(self: _Server) -> _Server:
         return self.start()
@@ -223,10 +221,11 @@ class ThreadedWSGIServer:
 class FakeProviderServer(ThreadedWSGIServer):
     """Serve a :class:`FakeSngine` on a free loopback port, in a thread.
 
-    Uses waitress (the ``testing`` extra), which keeps HTTP/1.1 connections
-    alive as a real site's front server does. With ``access_log="fake
-    site"``, each request is logged as one line (secrets redacted) on the
-    ``authlib_cashsocial.access`` logger.
+    Uses cheroot (the ``testing`` extra), which keeps HTTP/1.1 connections
+    alive as a real site's front server does, and writes each answer as the
+    app gives it (a big answer is streamed, at the pace the client reads).
+    With ``access_log="fake site"``, each request is logged as one line
+    (secrets redacted) on the ``authlib_cashsocial.access`` logger.
 
     Raises :class:`OSError` when ``host``/``port`` cannot be listened on
     (``errno.EADDRINUSE`` for a port in use).
@@ -251,15 +250,7 @@ class FakeProviderServer(ThreadedWSGIServer):
         self.fake = fake if fake is not None else FakeSngine()
         app: Any = self.fake if access_log is None else AccessLog(access_log, self.fake)
         super().__init__(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            log_socket_errors=False,
-            ident="Sngine-fake",
-            # Stream big answers (HugeBody) with back-pressure instead of
-            # buffering them whole, as a real front server does.
-            outbuf_high_watermark=256 * 1024,
+            app, host=host, port=port, threads=threads, server_name="Sngine-fake"
         )
 
 
