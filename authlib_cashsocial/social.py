@@ -309,9 +309,7 @@ class CashSocialAuth(BaseAuth[Any]):
         except CashSocialError as error:
             failure = social_error(self, error)
         else:
-            response = dict(claims)
-            # OpenID Connect's issuer: the site (sub is unique within it only).
-            response.setdefault("iss", login.settings.endpoints.base_url)
+            response = dict(claims)  # iss (the site) and sub, as OIDC's
             self.check_site(response)
             kwargs.update({"response": response, "backend": self})
             return self.strategy.authenticate(*args, **kwargs)
