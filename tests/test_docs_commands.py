@@ -71,7 +71,11 @@ def _logical_lines(lines: list[str]) -> list[str]:
             continue
         joined.append(pending + line)
         pending = ""
-    return [re.sub(r"\s+#\s.*$", "", line).strip() for line in joined if line]
+    return [
+        re.sub(r"\s+#\s.*$", "", line).strip()
+        for line in joined
+        if line and not line.startswith("#")  # a comment line of the block
+    ]
 
 
 def _markdown_commands(text: str) -> list[str]:
