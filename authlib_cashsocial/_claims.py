@@ -119,10 +119,12 @@ def _birthdate(value: str | None) -> str | None:
 def _is_absolute(url: str) -> bool:
     """An absolute http(s) URL with a host: the only kind a claim may hold
     (never ``javascript:``, ``data:`` or a scheme-relative ``//host``)."""
-    if ":" not in url:  # no scheme: a relative path (the upload paths)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # not a URL urllib can read ("http://[x": no closing ])
         return False
-    parts = urlsplit(url)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    return parts.scheme.lower() in ("http", "https") and bool(host)
 
 
 def _web_url(value: str | None) -> str | None:

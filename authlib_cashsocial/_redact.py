@@ -102,9 +102,6 @@ def _replace(match: re.Match[str]) -> str:
 
 def redact_text(text: str) -> str:
     """Replace, whole, the value of every secret parameter found in ``text``."""
-    lowered = text.lower()
-    if not any(name in lowered for name in SECRET_PARAMETERS):
-        return text
     return _SECRET_IN_TEXT.sub(_replace, text)
 
 

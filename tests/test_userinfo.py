@@ -114,6 +114,7 @@ def test_gender_across_generations(raw, claim):
             "https://graph.example/p.jpg",
         ),
         ({"user_picture": None, "profile_picture": "relative/blank.png"}, None),
+        ({"user_picture": None, "profile_picture": "https://[cdn/blank.png"}, None),
     ],
 )
 def test_picture(row, picture):
@@ -169,11 +170,17 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+# Text that starts like a URL and goes on with anything ("http://[x"...).
+URLISH = st.builds(
+    lambda scheme, rest: scheme + rest,
+    st.sampled_from(["http://", "https://", "HTTPS://", "//", "javascript:"]),
+    st.text("[]:/@%.#?a1 ", max_size=12) | st.text(max_size=20),
+)
 rows = st.one_of(
     json_values,
     st.fixed_dictionaries(
         {},
-        optional={name: json_values | st.text() for name in FULL_ROW},
+        optional={name: json_values | st.text() | URLISH for name in FULL_ROW},
     ),
 )
 
@@ -206,6 +213,8 @@ def test_any_json_gives_claims_or_a_documented_error(row):
         ("jdoe.example", False),
         ("https://", False),
         ("ftp://jdoe.example", False),
+        ("http://[jdoe.example", False),  # urlsplit raises: no 500, no claim
+        ("https://[::1/x", False),
     ],
 )
 def test_website_is_only_an_http_url(website, kept):
