@@ -25,6 +25,7 @@ from authlib.oidc.core import UserInfo
 
 from ._callback import read_callback
 from ._client import token_request_keywords
+from ._config import ConfigRead
 from ._dialect import SngineDialect
 from ._login_start import (
     CONFIRMATION_HEADERS,
@@ -131,8 +132,6 @@ class _AppBase:
     """Configuration shared by the sync and async app classes, and the part
     each framework module supplies."""
 
-    #: How the framework's config names an option, for error messages.
-    config_key_hint = "{NAME}_{OPTION}"
     OAUTH_APP_CONFIG = None  # Authlib mutates a class-level dict: never share one
 
     #: The pool type the framework's HTTP client shares across calls.
@@ -145,9 +144,27 @@ class _AppBase:
     name: str
     connections: Any
 
-    def __init__(self, framework: Any, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        framework: Any,
+        name: str | None = None,
+        *,
+        oauth: Any = None,
+        **kwargs: Any,
+    ) -> None:
         name = name or "cashsocial"
-        settings = self._settings(name, kwargs)
+        if oauth is None:
+            raise ConfigurationError(
+                f"{type(self).__name__} reads its options from the framework's "
+                "configuration through the registry: register it with "
+                f"authlib_cashsocial.register(oauth, {name!r}, ...) (or pass "
+                "oauth=oauth to oauth.register()).",
+                option="oauth",
+            )
+        # Authlib creates the app once the framework has its configuration
+        # (a Flask app factory's init_app included): read it whole, now.
+        self.config_read = self.read_config(oauth, name)
+        settings = self._settings(name, kwargs, self.config_read)
         client_kwargs = dict(kwargs.pop("client_kwargs", None) or {})
         for key in client_kwargs.keys() & set(APP_OPTIONS):
             raise ConfigurationError(
@@ -180,14 +197,25 @@ class _AppBase:
             framework, name, login_timeout=settings.login_timeout
         )
 
-    def _settings(self, name: str, kwargs: dict[str, Any]) -> Settings:
-        """Pop and validate this package's options; leave Authlib's."""
+    def _settings(
+        self, name: str, kwargs: dict[str, Any], config: ConfigRead
+    ) -> Settings:
+        """Pop and validate this package's options; leave Authlib's. A
+        keyword given to ``register()`` wins over the configuration, as in
+        Authlib; an error names the key a value came from."""
+        names: dict[str, str] = {}
+        for option, value in config.values.items():
+            if option in APP_OPTIONS and option not in kwargs:
+                kwargs[option] = value
+            if option in kwargs and kwargs[option] == value:  # the config's value
+                names[option] = config.keys[option]
         for key in _NOT_FOR_SNGINE:
             if kwargs.pop(key, None) is not None:
                 raise ConfigurationError(
-                    f"{key} has no use with an Sngine site: the endpoints come from "
-                    "base_url, and the site has no metadata document, refresh or "
-                    "OAuth 1 flow. Remove it (set base_url for another site).",
+                    f"{names.get(key, key)} has no use with an Sngine site: the "
+                    "endpoints come from base_url, and the site has no metadata "
+                    "document, refresh or OAuth 1 flow. Remove it (set base_url "
+                    "for another site).",
                     option=key,
                 )
         options = {k: kwargs.pop(k) for k in APP_OPTIONS if k in kwargs}
@@ -198,19 +226,22 @@ class _AppBase:
             where=f"register({name!r}, ...)",
         )
         try:
-            return Settings.from_options(**credentials, **options)
+            return Settings.from_options(**credentials, **options, names=names)
         except ConfigurationError as exc:
-            hint = self.config_key_hint.format(
-                NAME=name.upper(),
-                OPTION=exc.option.upper(),
-                name=name,
-                option=exc.option,
-            )
+            if exc.option in names:
+                raise  # the text names the key already
             failure = ConfigurationError(
-                f"{exc.description} Pass {exc.option}= to register(), or set {hint}.",
+                f"{exc.description} Pass {exc.option}= to register(), or set "
+                f"{config.spell(exc.option)}.",
                 option=exc.option,
             )
         raise failure
+
+    def read_config(self, oauth: Any, name: str) -> ConfigRead:
+        """Every option the framework's configuration holds for the
+        registration ``name`` of the registry ``oauth`` (the framework
+        module's part)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         described = self.dialect.settings.describe()

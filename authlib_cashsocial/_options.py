@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import SplitResult, quote, urlencode, urlsplit
@@ -203,25 +203,29 @@ def _has_port(parts: SplitResult) -> bool:
         return False
 
 
-def _site_url(url: object, *, option: str, allow_insecure: bool) -> str:
-    """Return ``url`` without trailing slashes, or raise naming ``option``.
-    No error text repeats a user, password or query found in ``url``."""
+def _site_url(
+    url: object, *, option: str, allow_insecure: bool, shown: str | None = None
+) -> str:
+    """Return ``url`` without trailing slashes, or raise naming ``option``
+    (as ``shown``: the key the user set). No error text repeats a user,
+    password or query found in ``url``."""
+    key = shown or option
     if not isinstance(url, str) or not url.strip():
         raise ConfigurationError(
-            f"{option} must be the site's address, such as {DEFAULT_BASE_URL!r}, "
+            f"{key} must be the site's address, such as {DEFAULT_BASE_URL!r}, "
             f"not {_kind(url)}.",
             option=option,
         )
     parts = urlsplit(url.strip())
     if parts.username or parts.password:
         raise ConfigurationError(
-            f"{option} must not carry a user or password ({_shown(url)!r}, shown "
+            f"{key} must not carry a user or password ({_shown(url)!r}, shown "
             "without them).",
             option=option,
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"{option} must be an absolute http(s) URL such as "
+            f"{key} must be an absolute http(s) URL such as "
             f"{DEFAULT_BASE_URL!r}, not {_shown(url)!r}.",
             option=option,
         )
@@ -229,14 +233,14 @@ def _site_url(url: object, *, option: str, allow_insecure: bool) -> str:
     if option == "base_url" and api is not None:
         root = f"{parts.scheme}://{parts.netloc}{parts.path[: api.start()]}"
         raise ConfigurationError(
-            f"base_url must be the site's root address, not an API URL: "
-            f"use base_url={root.rstrip('/')!r} (this package adds "
+            f"{key} must be the site's root address, not an API URL: "
+            f"use {key}={root.rstrip('/')!r} (this package adds "
             f"{parts.path[api.start() :]!r} and the rest itself).",
             option=option,
         )
     if parts.query or parts.fragment:
         raise ConfigurationError(
-            f"{option} must not carry a query or fragment ({_shown(url)!r}, shown "
+            f"{key} must not carry a query or fragment ({_shown(url)!r}, shown "
             "without them).",
             option=option,
         )
@@ -246,7 +250,7 @@ def _site_url(url: object, *, option: str, allow_insecure: bool) -> str:
         and not _is_loopback(parts.hostname)
     ):
         raise ConfigurationError(
-            f"{option} {_shown(url)!r} uses http://, which would send app_secret "
+            f"{key} {_shown(url)!r} uses http://, which would send app_secret "
             "and access tokens in clear text. Use https://, or pass "
             "allow_insecure=True if you really mean it.",
             option=option,
@@ -281,13 +285,26 @@ class Endpoints:
         *,
         uploads_url: str | None = None,
         allow_insecure: bool = False,
+        names: Mapping[str, str] | None = None,
     ) -> Endpoints:
-        base = _site_url(base_url, option="base_url", allow_insecure=allow_insecure)
+        names = names or {}
+        base = _site_url(
+            base_url,
+            option="base_url",
+            allow_insecure=allow_insecure,
+            shown=names.get("base_url"),
+        )
         if uploads_url is None:
             uploads = f"{base}/{UPLOADS_PATH}"
         else:
             uploads = (
-                _site_url(uploads_url, option="uploads_url", allow_insecure=True) + "/"
+                _site_url(
+                    uploads_url,
+                    option="uploads_url",
+                    allow_insecure=True,
+                    shown=names.get("uploads_url"),
+                )
+                + "/"
             )
         return cls(
             base_url=base,
@@ -344,33 +361,52 @@ class Settings:
         return f"client_id={self.client_id!r} base_url={self.endpoints.base_url!r}"
 
     @classmethod
-    def from_options(cls, **options: Any) -> Settings:
+    def from_options(
+        cls, *, names: Mapping[str, str] | None = None, **options: Any
+    ) -> Settings:
         """Validate every option of :data:`OPTIONS`; a mistake raises
         :class:`~authlib_cashsocial.errors.ConfigurationError` whose
-        ``option`` names the setting to fix."""
+        ``option`` names the setting to fix. ``names`` maps an option to the
+        key the user set it with (``CASHSOCIAL_TIMEOUT`` in a Flask config):
+        the error text then names that key."""
+        names = names or {}
         reject_unknown(options, _BY_NAME, where="Settings")
         values = {o.name: options.get(o.name, o.default) for o in OPTIONS}
+
+        def shown(option: str) -> str:
+            return names.get(option, option)
+
         client_id = _credential(
-            values["client_id"], values["app_id"], "client_id", "app_id"
+            values["client_id"],
+            values["app_id"],
+            "client_id",
+            "app_id",
+            shown=names.get("client_id") or names.get("app_id") or "client_id",
         )
         client_secret = _credential(
-            values["client_secret"], values["app_secret"], "client_secret", "app_secret"
+            values["client_secret"],
+            values["app_secret"],
+            "client_secret",
+            "app_secret",
+            shown=names.get("client_secret")
+            or names.get("app_secret")
+            or "client_secret",
         )
         token_method = values["token_method"]
         if token_method not in TOKEN_METHODS:
             raise ConfigurationError(
-                f"token_method must be one of {', '.join(TOKEN_METHODS)}, "
-                f"not {token_method!r}.",
+                f"{shown('token_method')} must be one of {', '.join(TOKEN_METHODS)}, "
+                f"not {_kind(token_method)}.",
                 option="token_method",
             )
-        _check_number(values, "timeout", unit="seconds", whole=False)
-        _check_number(values, "token_lifetime", unit="seconds", whole=True)
-        _check_number(values, "login_timeout", unit="seconds", whole=True)
-        _check_number(values, "max_response_size", unit="bytes", whole=True)
-        _check_number(values, "pool_size", unit="connections", whole=True)
+        _check_number(values, "timeout", shown, unit="seconds", whole=False)
+        _check_number(values, "token_lifetime", shown, unit="seconds", whole=True)
+        _check_number(values, "login_timeout", shown, unit="seconds", whole=True)
+        _check_number(values, "max_response_size", shown, unit="bytes", whole=True)
+        _check_number(values, "pool_size", shown, unit="connections", whole=True)
         if not isinstance(values["allow_insecure"], bool):
             raise ConfigurationError(
-                f"allow_insecure must be True or False, not "
+                f"{shown('allow_insecure')} must be True or False, not "
                 f"{_kind(values['allow_insecure'])}.",
                 option="allow_insecure",
             )
@@ -381,6 +417,7 @@ class Settings:
                 values["base_url"],
                 uploads_url=values["uploads_url"],
                 allow_insecure=values["allow_insecure"],
+                names=names,
             ),
             token_method=token_method,
             token_lifetime=values["token_lifetime"],
@@ -409,7 +446,12 @@ def _kind(value: object) -> str:
 
 
 def _check_number(
-    values: dict[str, Any], option: str, *, unit: str, whole: bool
+    values: dict[str, Any],
+    option: str,
+    shown: Callable[[str], str],
+    *,
+    unit: str,
+    whole: bool,
 ) -> None:
     value = values[option]
     number = not isinstance(value, bool) and isinstance(value, (int, float))
@@ -418,12 +460,14 @@ def _check_number(
         return
     amount = f"a whole number of {unit}" if whole else f"a number of {unit}"
     raise ConfigurationError(
-        f"{option} must be {amount}, greater than 0, not {_kind(value)}.",
+        f"{shown(option)} must be {amount}, greater than 0, not {_kind(value)}.",
         option=option,
     )
 
 
-def _credential(value: object, alias: object, option: str, alias_name: str) -> str:
+def _credential(
+    value: object, alias: object, option: str, alias_name: str, *, shown: str
+) -> str:
     if value is not None and alias is not None and value != alias:
         raise ConfigurationError(
             f"{option} and its alias {alias_name} are both given, with different "
@@ -434,16 +478,16 @@ def _credential(value: object, alias: object, option: str, alias_name: str) -> s
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if value is not None and not isinstance(value, str):
-        shown = (
+        kind = (
             "bytes" if isinstance(value, (bytes, bytearray)) else type(value).__name__
         )
         raise ConfigurationError(
-            f"{option} (the site's {alias_name}) must be text (str), not {shown}.",
+            f"{shown} (the site's {alias_name}) must be text (str), not {kind}.",
             option=option,
         )
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(
-            f"{option} (the site's {alias_name}) is missing: copy it from the "
+            f"{shown} (the site's {alias_name}) is missing: copy it from the "
             "site's app dashboard (Developers > Apps).",
             option=option,
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._options import APP_OPTIONS
 from .errors import ConfigurationError
 
 __all__ = ["register"]
@@ -54,17 +53,6 @@ def _app_class_for(oauth: Any) -> type:
     )
 
 
-def _options_from_config(oauth: Any, name: str) -> dict[str, Any]:
-    # Best effort: a Flask registry without its app yet, or a Starlette one
-    # without a Config, has nothing to read here; Authlib reads the
-    # credentials itself later, when the app is created.
-    try:
-        config = oauth.load_config(name, APP_OPTIONS) or {}
-    except Exception:  # any framework's "not configured yet"
-        return {}
-    return {k: v for k, v in config.items() if k in APP_OPTIONS and v is not None}
-
-
 def register(oauth: Any, name: str = "cashsocial", **options: Any) -> Any:
     """Register Cash Social (or any Sngine site) in an Authlib registry and
     return the app, exactly like ``oauth.register("github", ...)``.
@@ -86,5 +74,7 @@ def register(oauth: Any, name: str = "cashsocial", **options: Any) -> Any:
         return oauth.cashsocial.authorize_redirect()
     """
     app_class = _app_class_for(oauth)
-    merged = {**_options_from_config(oauth, name), **options}
-    return oauth.register(name, client_cls=app_class, **merged)
+    # The app class reads the framework's configuration through the registry
+    # when Authlib creates it (for a Flask app factory: at first use after
+    # init_app), every key under the registration's prefix.
+    return oauth.register(name, client_cls=app_class, oauth=oauth, **options)

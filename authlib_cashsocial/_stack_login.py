@@ -110,14 +110,18 @@ _MAX_APPS = 64  # a process talks to a few sites; never grow without bound
 
 
 def login_for(
-    client_id: object, client_secret: object, options: Mapping[str, Any]
+    client_id: object,
+    client_secret: object,
+    options: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
 ) -> StackLogin:
     """The :class:`StackLogin` of these credentials and options, validated by
     :meth:`Settings.from_options <authlib_cashsocial._options.Settings.from_options>`
     (an unknown option is a
-    :class:`~authlib_cashsocial.errors.ConfigurationError`)."""
+    :class:`~authlib_cashsocial.errors.ConfigurationError`; ``names``, the
+    setting each was read from, name it in the error)."""
     settings = Settings.from_options(
-        client_id=client_id, client_secret=client_secret, **dict(options)
+        client_id=client_id, client_secret=client_secret, names=names, **dict(options)
     )
     with _LOCK:
         login = _LOGINS.get(settings)

@@ -29,7 +29,7 @@ from authlib.integrations.django_client import DjangoOAuth2App
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path
 
-from . import _app
+from . import _app, _config
 
 __all__ = ["DjangoCashSocialApp", "urlpatterns"]
 
@@ -40,10 +40,15 @@ class DjangoCashSocialApp(_app.CashSocialAppMixin, DjangoOAuth2App):  # type: ig
 
     Example::
 
-        oauth.register("cashsocial", client_cls=DjangoCashSocialApp)
+        oauth.register("cashsocial", client_cls=DjangoCashSocialApp, oauth=oauth)
     """
 
-    config_key_hint = "AUTHLIB_OAUTH_CLIENTS['{name}']['{option}']"
+    def read_config(self, oauth: Any, name: str) -> _config.ConfigRead:
+        """``AUTHLIB_OAUTH_CLIENTS[name]``, the dict Authlib's own
+        ``load_config`` returns, every key of it."""
+        return _config.read_mapping(
+            oauth.load_config(name, ()), where=f"AUTHLIB_OAUTH_CLIENTS[{name!r}]"
+        )
 
     def authorize_redirect(
         self,

@@ -21,13 +21,15 @@ Example::
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from authlib.integrations.flask_client import FlaskOAuth2App
-from flask import Blueprint, Request, redirect, request, session
+from flask import Blueprint, Flask, Request, current_app, redirect, request, session
 from werkzeug.wrappers import Response
 
-from . import _app
+from . import _app, _config
+from .errors import ConfigurationError
 
 __all__ = ["FlaskCashSocialApp", "create_blueprint"]
 
@@ -37,7 +39,7 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
 
     Example::
 
-        oauth.register("cashsocial", client_cls=FlaskCashSocialApp,
+        oauth.register("cashsocial", client_cls=FlaskCashSocialApp, oauth=oauth,
                        client_id=APP_ID, client_secret=APP_SECRET)
     """
 
@@ -61,7 +63,38 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
         self.token = self.callback_token(request, **kwargs)
         return self.token
 
+    def read_config(self, oauth: Any, name: str) -> _config.ConfigRead:
+        """Every ``CASHSOCIAL_...`` key of the config of the Flask app the
+        registry holds (Authlib creates this app class once that app is
+        known: at ``register()`` after ``OAuth(app)``, at first use after an
+        app factory's ``init_app``)."""
+        self.flask_app = oauth.app
+        self._same_config: weakref.WeakSet[Flask] = weakref.WeakSet()
+        return _config.read_prefixed(oauth.app.config.items(), name=name)
+
+    def check_flask_app(self) -> None:
+        """Refuse a request served by another Flask app than the one this
+        registration read its configuration from, unless that app's
+        configuration for it is the same. Authlib's ``OAuth`` keeps one app
+        and creates each client once: another app's ``CASHSOCIAL_BASE_URL``
+        would otherwise be ignored, silently."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if app is self.flask_app or app in self._same_config:
+            return
+        theirs = _config.read_prefixed(app.config.items(), name=self.name)
+        if theirs.values != self.config_read.values:
+            raise ConfigurationError(
+                f"The Flask app {app.name!r} serves this request, but the "
+                f"registration {self.name!r} read its configuration from the "
+                f"Flask app {self.flask_app.name!r}, and their {self.name.upper()}_* "
+                "settings differ. One Authlib OAuth serves one Flask app: "
+                "create an OAuth() per app.",
+                option="app",
+            )
+        self._same_config.add(app)
+
     def read_request(self, request: Request) -> _app.Incoming:
+        self.check_flask_app()
         query = request.query_string.decode("latin-1")
         return _app.Incoming(
             method=request.method,

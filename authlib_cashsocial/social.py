@@ -46,6 +46,7 @@ from social_core.exceptions import (
 from social_core.utils import user_agent
 
 from ._callback import auth_key_from_callback
+from ._config import social_options
 from ._stack_login import PendingRecord, StackLogin, login_for
 from .errors import (
     AccessTokenInvalidError,
@@ -187,27 +188,16 @@ class CashSocialAuth(BaseAuth[Any]):
         ``OPTIONS``), the learned token method and the connection pool.
         A mistake is social-core's ``AuthConfigurationError`` (its
         ``context["cashsocial_error"]`` is ``invalid_configuration``)."""
-        options = self.setting("OPTIONS") or {}
-        if not isinstance(options, Mapping):
-            raise AuthConfigurationError(
-                self,
-                "SOCIAL_AUTH_CASHSOCIAL_OPTIONS must be a dict of options.",
-                code="invalid_setting",
-                parameter="OPTIONS",
-                stage=stage,
-            )
-        options = dict(options)
-        base_url = self.setting("BASE_URL")
-        if base_url is not None:
-            options["base_url"] = base_url
         settings_of = dict(_SETTING_OF_OPTION)
-        if "timeout" not in options:  # social-core's own, as its requests take
-            for name in ("REQUESTS_TIMEOUT", "URLOPEN_TIMEOUT"):
-                if (timeout := self.setting(name)) is not None:
-                    options["timeout"], settings_of["timeout"] = timeout, name
-                    break
         try:
-            login = login_for(self.setting("KEY"), self.setting("SECRET"), options)
+            read = social_options(self.name, self._own_setting, self._setting_names())
+            if "timeout" not in read.options:  # social-core's, as its requests take
+                for name in ("REQUESTS_TIMEOUT", "URLOPEN_TIMEOUT"):
+                    if (timeout := self.setting(name)) is not None:
+                        read.options["timeout"], settings_of["timeout"] = timeout, name
+                        read.names["timeout"] = f"social-core's {name}"
+                        break
+            login = login_for(*read)
         except ConfigurationError as error:
             failure = _configuration_error(self, error, stage, settings_of)
         else:
@@ -225,6 +215,23 @@ class CashSocialAuth(BaseAuth[Any]):
         if proxies:
             settings["proxies"] = dict(proxies)
         return settings
+
+    def _own_setting(self, name: str) -> Any:
+        """The setting ``name`` alone: social-core's ``setting()`` falls
+        back to ``SOCIAL_AUTH_BASE_URL`` and ``BASE_URL``, a project's own."""
+        try:
+            return self.strategy.get_setting(name)
+        except (AttributeError, KeyError):
+            return None
+
+    def _setting_names(self) -> list[str]:
+        """The settings that can be listed: Django's, for social-app-django
+        (another strategy's cannot be listed, so a typo there goes unseen)."""
+        if not type(self.strategy).__module__.startswith("social_django"):
+            return []
+        from django.conf import settings
+
+        return dir(settings)
 
     def _server_url(self, login: StackLogin) -> str:
         """The nonce storage's ``server_url`` of this app's pending logins."""

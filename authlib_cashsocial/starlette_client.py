@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import _app
+from . import _app, _config
 from .httpx_client import AsyncCashSocialClient, SharedAsyncConnections
 
 __all__ = ["StarletteCashSocialApp", "create_routes"]
@@ -40,12 +40,20 @@ class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App): 
 
     Example::
 
-        oauth.register("cashsocial", client_cls=StarletteCashSocialApp,
+        oauth.register("cashsocial", client_cls=StarletteCashSocialApp, oauth=oauth,
                        client_id=APP_ID, client_secret=APP_SECRET)
     """
 
     client_cls = AsyncCashSocialClient
     connections_class = SharedAsyncConnections
+
+    def read_config(self, oauth: Any, name: str) -> _config.ConfigRead:
+        """The ``Config`` given to ``OAuth(config)``: every key
+        ``CASHSOCIAL_...`` of its environ and env file (after its
+        ``env_prefix``), numbers and flags cast from text."""
+        return _config.read_text_config(
+            oauth.config, name, lambda keys: oauth.load_config(name, keys)
+        )
 
     async def authorize_redirect(
         self,

@@ -145,6 +145,35 @@ def public_bases(
     bases[:] = shown
 
 
+class ConfigKeysTable(Directive):
+    """``.. cashsocial-config-keys::``: the key of each option in each
+    framework's configuration, from the readers' own spelling
+    (``_config.keys_for``)."""
+
+    def run(self) -> list[nodes.Node]:
+        from authlib_cashsocial._config import keys_for
+        from authlib_cashsocial._options import OPTIONS
+
+        columns = list(keys_for("base_url"))
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "",
+            "   * - Option",
+            *(f"     - {column}" for column in columns),
+        ]
+        for option in OPTIONS:
+            if option.name in ("app_id", "app_secret"):
+                continue  # aliases: CASHSOCIAL_APP_ID works as well
+            keys = keys_for(option.name)
+            lines.append(f"   * - ``{option.name}``")
+            lines += [f"     - ``{keys[column]}``" for column in columns]
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines), self.content_offset, container)
+        return container.children
+
+
 def setup(app: Sphinx) -> None:
     app.add_directive("cashsocial-options", OptionsTable)
     app.connect("autodoc-process-bases", public_bases)
+    app.add_directive("cashsocial-config-keys", ConfigKeysTable)

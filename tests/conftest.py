@@ -203,6 +203,8 @@ def make_app(site: FakeSite, framework: str) -> Iterator[Callable[..., RunningAp
             options.setdefault("client_id", site.app.app_id)
             options.setdefault("client_secret", site.app.app_secret)
         options.setdefault("base_url", site.base_url)
+        if options["base_url"] is None:  # left to the framework's config
+            del options["base_url"]
         server, oauth = BUILDERS[framework](options, config or {}, extra)
         base_url = stack.enter_context(server)
         site.app.redirect_url = base_url + callback_path

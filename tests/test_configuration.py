@@ -119,3 +119,117 @@ def test_a_site_in_a_folder_keeps_its_folder():
     )
     url, _ = session.create_authorization_url()
     assert url == "https://example.org/community/api/oauth?app_id=1"
+
+
+# ------------------------------------------------- a Flask app factory
+
+
+def _flask_factory(oauth: Any, config: dict[str, Any]) -> Any:
+    """``create_app()`` of a Flask app factory: the registry was made (and
+    ``register()`` called) before any app existed."""
+    from flask import Flask, jsonify, session
+
+    from authlib_cashsocial.flask_client import create_blueprint
+
+    app = Flask("factory_app")
+    app.secret_key = "factory-secret"
+    app.config.update(config)
+    oauth.init_app(app)
+    app.register_blueprint(
+        create_blueprint(
+            oauth.cashsocial,
+            handle_login=lambda _r, _t, user: session.update(user=dict(user)),
+        )
+    )
+    app.add_url_rule("/me", "me", lambda: jsonify(session.get("user")))
+    return app
+
+
+def _site_config(site: FakeSite, **more: Any) -> dict[str, Any]:
+    return {
+        "CASHSOCIAL_CLIENT_ID": site.app.app_id,
+        "CASHSOCIAL_CLIENT_SECRET": site.app.app_secret,
+        "CASHSOCIAL_BASE_URL": site.base_url,
+        **more,
+    }
+
+
+def test_an_app_factory_reads_every_option_at_init_app(site: FakeSite):
+    """register() before init_app: CASHSOCIAL_BASE_URL sends the login (and
+    so the exchange with the secret) to the configured site, not the
+    default one, and CASHSOCIAL_TOKEN_LIFETIME takes effect."""
+    import requests
+    from authlib.integrations.flask_client import OAuth
+
+    from .apps import approve_at_site, serve_wsgi
+
+    oauth = OAuth()
+    authlib_cashsocial.register(oauth)
+    app = _flask_factory(oauth, _site_config(site, CASHSOCIAL_TOKEN_LIFETIME=30))
+    with serve_wsgi(app, close=oauth.cashsocial.close) as base_url:
+        site.app.redirect_url = base_url + "/auth"
+        with requests.Session() as browser:
+            start = browser.get(base_url + "/login", allow_redirects=False, timeout=10)
+            login_url = start.headers["Location"]
+            assert login_url == f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+            browser.get(approve_at_site(site, login_url), timeout=10)
+            assert browser.get(base_url + "/me", timeout=10).json()["sub"] == "101"
+    assert oauth.cashsocial.dialect.settings.token_lifetime == 30
+    assert len(site.fake.requests_to("api/authorize")) == 1
+
+
+@pytest.mark.parametrize(
+    ("more", "words"),
+    [
+        ({"CASHSOCIAL_TOKEN_METHOD": "bogus"}, "CASHSOCIAL_TOKEN_METHOD must be"),
+        ({"CASHSOCIAL_BASE_ULR": "https://x.example"}, "CASHSOCIAL_BASE_ULR is not"),
+        ({"CASHSOCIAL_CLIENT_SECRET": None}, "CASHSOCIAL_CLIENT_SECRET"),
+    ],
+)
+def test_an_app_factory_refuses_a_bad_config_at_first_use(site: FakeSite, more, words):
+    """Authlib creates the app at its first use after init_app: the mistake
+    raises there (and nothing is sent anywhere)."""
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth()
+    authlib_cashsocial.register(oauth)
+    config = {k: v for k, v in _site_config(site, **more).items() if v is not None}
+    app = _flask_factory_without_routes(oauth, config)
+    with pytest.raises(ConfigurationError) as failure:
+        oauth.create_client("cashsocial")
+    assert words in failure.value.description
+    assert site.app.app_secret not in str(failure.value)
+    assert site.fake.requests == [] or not site.fake.requests_to("api/authorize")
+    del app
+
+
+def _flask_factory_without_routes(oauth: Any, config: dict[str, Any]) -> Any:
+    from flask import Flask
+
+    app = Flask("factory_app")
+    app.config.update(config)
+    oauth.init_app(app)
+    return app
+
+
+def test_one_registry_for_two_flask_apps(site: FakeSite):
+    """Authlib's Flask OAuth keeps one app and creates each client once:
+    a second app with the same settings is served; one whose
+    CASHSOCIAL_BASE_URL differs is refused, not sent to the first's site."""
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth()
+    authlib_cashsocial.register(oauth)
+    first = _flask_factory(oauth, _site_config(site))
+    remote = oauth.create_client("cashsocial")  # reads first's config
+    same = _flask_factory(oauth, _site_config(site))
+    other = _flask_factory(
+        oauth, _site_config(site, CASHSOCIAL_BASE_URL="https://other.example")
+    )
+    for app in (first, same):
+        start = app.test_client().get("/login")
+        assert start.headers["Location"].startswith(site.base_url + "/api/oauth?")
+    with other.test_request_context("/login"), pytest.raises(ConfigurationError) as no:
+        remote.authorize_redirect()
+    assert "One Authlib OAuth serves one Flask app" in no.value.description
+    remote.close()

@@ -613,3 +613,169 @@ def test_strict_samesite_bounce_keeps_the_key_and_happens_once(
         done = app.callback(app.base_url + html.unescape(target))
         assert done.status_code == 302, done.text
     assert app.me()["username"] == "alice"
+
+
+# ------------------------------------------- the stacks' settings, read whole
+
+
+def _allauth_stack_login(site: FakeSite, provider: dict) -> object:
+    """The allauth provider's validated options for ``provider``
+    (``SOCIALACCOUNT_PROVIDERS['cashsocial']``)."""
+    from allauth.socialaccount.adapter import get_adapter
+    from django.test import RequestFactory, override_settings
+
+    with override_settings(SOCIALACCOUNT_PROVIDERS={"cashsocial": provider}):
+        request = RequestFactory().get("/")
+        return get_adapter().get_provider(request, "cashsocial").stack_login()
+
+
+def _allauth_app(site: FakeSite, **more: object) -> dict:
+    return {"client_id": site.app.app_id, "secret": site.app.app_secret, **more}
+
+
+AT = "SOCIALACCOUNT_PROVIDERS['cashsocial']"
+
+
+@pytest.mark.parametrize(
+    ("provider", "words"),
+    [
+        (  # beside client_id, where allauth drops it: the default site
+            lambda s: {"APPS": [_allauth_app(s, base_url=s.base_url)]},
+            f"{AT}['APPS'][0]['base_url'] is not read there: this package's "
+            f"options go in the app's settings, {AT}['APPS'][0]['settings']"
+            "['base_url']",
+        ),
+        (
+            lambda s: {"APPS": [_allauth_app(s, settings={"base_ulr": s.base_url})]},
+            f"{AT}['APPS'][0]['settings']['base_ulr'] is not a setting",
+        ),
+        (
+            lambda s: {"APP": _allauth_app(s, settings={"base_ulr": s.base_url})},
+            f"Did you mean {AT}['APP']['settings']['base_url']?",
+        ),
+        (
+            lambda s: {"APPS": [_allauth_app(s)], "BASE_URL": s.base_url},
+            f"{AT}['BASE_URL'] is not read there",
+        ),
+        (
+            lambda s: {"APPS": [_allauth_app(s)], "VERIFIED_EMIAL": True},
+            f"{AT}['VERIFIED_EMIAL'] is not a setting of this registration: nothing "
+            f"would read it. Did you mean {AT}['VERIFIED_EMAIL']?",
+        ),
+        (
+            lambda s: {"APPS": [_allauth_app(s, settings={"token_method": "bogus"})]},
+            f"{AT}['APPS'][0]['settings']['token_method'] must be one of",
+        ),
+        (
+            lambda s: {"APPS": [_allauth_app(s, secret=b"bytes")]},
+            f"{AT}['APPS'][0]['secret'] (the site's app_secret) must be text",
+        ),
+    ],
+)
+def test_allauth_settings_are_read_whole(site: FakeSite, provider, words):
+    pytest.importorskip("allauth")
+    from authlib_cashsocial import ConfigurationError
+    from tests.apps import _configure_django
+
+    _configure_django()
+    with pytest.raises(ConfigurationError) as failure:
+        _allauth_stack_login(site, provider(site))
+    assert words in failure.value.description
+    assert site.app.app_secret not in str(failure.value)
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauths_own_settings_stay_accepted(site: FakeSite, make_stack):
+    """allauth's own keys (VERIFIED_EMAIL, an app's hidden / verified_email)
+    are not typos."""
+    app = make_stack(hidden=False, verified_email=False, email_authentication=False)
+    from django.conf import settings
+
+    settings.SOCIALACCOUNT_PROVIDERS["cashsocial"]["VERIFIED_EMAIL"] = False
+    app.login()
+    assert app.me()["username"] == "alice"
+
+
+def _social_backend() -> object:
+    from social_django.utils import load_backend, load_strategy
+
+    return load_backend(load_strategy(), "cashsocial", redirect_uri=None)
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        (
+            {"SOCIAL_AUTH_CASHSOCIAL_BASE_ULR": "https://x.example"},
+            "SOCIAL_AUTH_CASHSOCIAL_BASE_ULR is not read. Did you mean "
+            "SOCIAL_AUTH_CASHSOCIAL_BASE_URL?",
+        ),
+        (
+            {"SOCIAL_AUTH_CASHSOCIAL_TOKEN_METHOD": "get"},
+            "SOCIAL_AUTH_CASHSOCIAL_TOKEN_METHOD is not read: put 'token_method' "
+            "in SOCIAL_AUTH_CASHSOCIAL_OPTIONS",
+        ),
+        (
+            {"SOCIAL_AUTH_CASHSOCIAL_OPTIONS": {"base_ulr": "https://x.example"}},
+            "SOCIAL_AUTH_CASHSOCIAL_OPTIONS['base_ulr'] is not a setting of this "
+            "registration: nothing would read it. Did you mean "
+            "SOCIAL_AUTH_CASHSOCIAL_OPTIONS['base_url']?",
+        ),
+        (
+            {"SOCIAL_AUTH_CASHSOCIAL_OPTIONS": {"timeout": 0}},
+            "SOCIAL_AUTH_CASHSOCIAL_OPTIONS['timeout'] must be a number",
+        ),
+        (
+            {"SOCIAL_AUTH_CASHSOCIAL_BASE_URL": "ftp://x.example"},
+            "SOCIAL_AUTH_CASHSOCIAL_BASE_URL must be an absolute http(s) URL",
+        ),
+        (
+            {"SOCIAL_AUTH_CASHSOCIAL_SECRET": b"bytes"},
+            "SOCIAL_AUTH_CASHSOCIAL_SECRET (the site's app_secret) must be text",
+        ),
+    ],
+)
+def test_social_settings_are_read_whole(site: FakeSite, make_stack, settings, words):
+    pytest.importorskip("social_django")
+    from django.test import override_settings
+    from social_core.exceptions import AuthConfigurationError
+
+    make_stack_for_social(site)
+    with override_settings(**settings), pytest.raises(AuthConfigurationError) as no:
+        _social_backend().stack_login()
+    assert words in str(no.value.detail)
+    assert site.app.app_secret not in str(no.value.detail)
+
+
+def make_stack_for_social(site: FakeSite) -> None:
+    from .django_stacks import configure_stack
+
+    configure_stack("social", site)
+
+
+def test_social_cores_own_settings_and_longer_names_stay_accepted(site: FakeSite):
+    """Under SOCIAL_AUTH_CASHSOCIAL_ social-core reads settings of its own,
+    and a backend named cashsocial_eu has its keys: neither is a typo. A
+    project's own BASE_URL is not the site's."""
+    pytest.importorskip("social_django")
+    from django.test import override_settings
+
+    make_stack_for_social(site)
+    with override_settings(
+        SOCIAL_AUTH_CASHSOCIAL_SCOPE=[],
+        SOCIAL_AUTH_CASHSOCIAL_LOGIN_ERROR_URL="/",
+        SOCIAL_AUTH_CASHSOCIAL_EXTRA_DATA=[],
+        SOCIAL_AUTH_CASHSOCIAL_EU_KEY="7",
+        SOCIAL_AUTH_CASHSOCIAL_EU_BASE_URL="https://eu.example",
+    ):
+        login = _social_backend().stack_login()
+    assert login.settings.endpoints.base_url == site.base_url
+    from django.conf import settings
+
+    del settings.SOCIAL_AUTH_CASHSOCIAL_BASE_URL
+    try:
+        with override_settings(BASE_URL="https://project.example"):
+            login = _social_backend().stack_login()
+        assert login.settings.endpoints.base_url == "https://cs.moneypoolscash.com"
+    finally:
+        settings.SOCIAL_AUTH_CASHSOCIAL_BASE_URL = site.base_url

@@ -259,9 +259,11 @@ def test_client_cls_spelling_of_authlib(site: FakeSite, make_app, framework):
     }[framework]
 
     def plain(**kwargs: Any) -> None:
-        registered = kwargs["oauth"].register(
+        oauth = kwargs["oauth"]
+        registered = oauth.register(
             "plain",
             client_cls=app_class,
+            oauth=oauth,  # the registry whose configuration the app reads
             client_id="p",
             client_secret="s",
             base_url=site.base_url,
@@ -271,6 +273,173 @@ def test_client_cls_spelling_of_authlib(site: FakeSite, make_app, framework):
     app = make_app(extra=plain)
     assert type(app.oauth.create_client("plain")) is app_class
     assert app.oauth.create_client("plain").login_url.endswith("app_id=p")
+
+
+def test_authlib_spelling_without_the_registry_is_refused(
+    site: FakeSite, make_app, framework
+):
+    """Without the registry the app class could not read CASHSOCIAL_BASE_URL:
+    refused, rather than falling back to the default site."""
+    from authlib_cashsocial import ConfigurationError
+    from authlib_cashsocial.django_client import DjangoCashSocialApp
+    from authlib_cashsocial.flask_client import FlaskCashSocialApp
+    from authlib_cashsocial.starlette_client import StarletteCashSocialApp
+
+    app_class = {
+        "flask": FlaskCashSocialApp,
+        "starlette": StarletteCashSocialApp,
+        "django": DjangoCashSocialApp,
+    }[framework]
+
+    def plain(**kwargs: Any) -> None:
+        with pytest.raises(ConfigurationError) as failure:
+            kwargs["oauth"].register(
+                "plain", client_cls=app_class, client_id="p", client_secret="s"
+            )
+        assert "authlib_cashsocial.register(oauth" in str(failure.value)
+
+    make_app(extra=plain)
+
+
+def _framework_config(framework: str, **options: Any) -> dict[str, Any]:
+    """``options`` (option name -> value) where ``framework`` keeps them."""
+    if framework == "django":
+        return {"AUTHLIB_OAUTH_CLIENTS": {"cashsocial": options}}
+    return {f"CASHSOCIAL_{k.upper()}": v for k, v in options.items()}
+
+
+def _key(framework: str, option: str) -> str:
+    if framework == "django":
+        return f"AUTHLIB_OAUTH_CLIENTS['cashsocial'][{option!r}]"
+    return f"CASHSOCIAL_{option.upper()}"
+
+
+def test_every_option_is_read_from_the_framework_config(
+    site: FakeSite, make_app, framework
+):
+    """Not only the id and secret: CASHSOCIAL_BASE_URL sends the login to
+    the configured site, and the other options take effect."""
+    site.fake.release = "4.0.3"  # reads the exchange from the query string
+    config = _framework_config(
+        framework,
+        client_id=site.app.app_id,
+        client_secret=site.app.app_secret,
+        base_url=site.base_url,
+        token_lifetime=30 if framework != "starlette" else "30",  # text in env
+        token_method="get",
+    )
+    app = make_app(config=config, base_url=None)
+    login_url = app.start()
+    assert login_url == f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    app.callback(app.at_site(login_url))
+    assert app.me()["sub"] == "101"
+    (exchange,) = site.fake.requests_to("api/authorize")
+    assert exchange.method == "GET"  # token_method from the config
+    assert app.oauth.create_client("cashsocial").dialect.settings.token_lifetime == 30
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("base_ulr", "base_url"), ("client_secert", "client_secret")]
+)
+def test_a_typo_in_the_framework_config_is_refused(
+    site: FakeSite, make_app, framework, typo, meant
+):
+    from authlib_cashsocial import ConfigurationError
+
+    config = _framework_config(
+        framework,
+        client_id=site.app.app_id,
+        client_secret=site.app.app_secret,
+        **{typo: site.base_url},
+    )
+    with pytest.raises(ConfigurationError) as failure:
+        make_app(config=config)
+    message = str(failure.value)
+    assert failure.value.option == _key(framework, typo)
+    assert failure.value.description.startswith(_key(framework, typo))
+    assert f"Did you mean {_key(framework, meant)}?" in message
+    assert site.app.app_secret not in message
+
+
+def test_a_bad_value_in_the_framework_config_names_its_key(
+    site: FakeSite, make_app, framework
+):
+    from authlib_cashsocial import ConfigurationError
+
+    for option, value in (("token_method", "bogus"), ("timeout", "-1")):
+        config = _framework_config(
+            framework,
+            client_id=site.app.app_id,
+            client_secret=site.app.app_secret,
+            **{option: value},
+        )
+        with pytest.raises(ConfigurationError) as failure:
+            make_app(config=config)
+        assert failure.value.description.startswith(
+            f"{_key(framework, option)} must be"
+        )
+
+
+def test_a_secret_of_the_wrong_type_names_its_key(site: FakeSite, make_app, framework):
+    from authlib_cashsocial import ConfigurationError
+
+    config = _framework_config(
+        framework, client_id=site.app.app_id, client_secret=b"bytes"
+    )
+    with pytest.raises(ConfigurationError) as failure:
+        make_app(config=config)
+    assert failure.value.description.startswith(_key(framework, "client_secret"))
+
+
+def test_authlib_keys_in_the_config_are_known(site: FakeSite, make_app, framework):
+    """Authlib's own keys are not typos; one an Sngine site has no use for
+    is refused with its reason, naming the key."""
+    from authlib_cashsocial import ConfigurationError
+
+    config = _framework_config(
+        framework,
+        client_id=site.app.app_id,
+        client_secret=site.app.app_secret,
+        authorize_url="https://elsewhere.example/oauth",
+    )
+    with pytest.raises(ConfigurationError) as failure:
+        make_app(config=config)
+    assert failure.value.description.startswith(_key(framework, "authorize_url"))
+    assert "has no use with an Sngine site" in str(failure.value)
+    config = _framework_config(
+        framework,
+        client_id=site.app.app_id,
+        client_secret=site.app.app_secret,
+        client_kwargs={"trust_env": False} if framework != "starlette" else {},
+    )
+    if framework == "starlette":  # text only: Authlib's keys stay Authlib's
+        config = {k: v for k, v in config.items() if k != "CASHSOCIAL_CLIENT_KWARGS"}
+    make_app(config=config).login()
+
+
+@pytest.mark.parametrize("framework", ["flask", "starlette"])
+def test_another_registrations_prefix_is_not_a_typo(site: FakeSite, make_app):
+    """CASHSOCIAL2_* and CASHSOCIAL_EU_* are the keys of registrations
+    named cashsocial2 and cashsocial_eu, not typos of cashsocial's."""
+    config = {
+        "CASHSOCIAL_CLIENT_ID": site.app.app_id,
+        "CASHSOCIAL_CLIENT_SECRET": site.app.app_secret,
+        "CASHSOCIAL2_BASE_URL": "https://second.example",
+        "CASHSOCIAL_EU_BASE_URL": "https://eu.example",
+        "CASHSOCIAL_EU_CLIENT_ID": "7",
+    }
+    make_app(config=config).login()
+
+
+def test_a_keyword_wins_over_the_config(site: FakeSite, make_app, framework):
+    config = _framework_config(
+        framework,
+        client_id=site.app.app_id,
+        client_secret=site.app.app_secret,
+        base_url="https://elsewhere.example",
+    )
+    app = make_app(config=config, base_url=site.base_url)
+    assert app.start().startswith(site.base_url + "/api/oauth?")
 
 
 class DictCache:

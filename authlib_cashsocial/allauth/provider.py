@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from .._claims import RAW_CLAIM, normalize_userinfo
+from .._config import allauth_options
 from .._stack_login import PendingRecord, StackLogin, login_for
 from ..errors import CashSocialError
 
@@ -73,8 +74,10 @@ class CashSocialProvider(Provider):  # type: ignore[misc]
     supports_redirect = True
 
     def stack_login(self) -> StackLogin:
-        """This app's settings (validated), learned token method and pool."""
-        return login_for(self.app.client_id, self.app.secret, self.app.settings or {})
+        """This app's settings (validated, with SOCIALACCOUNT_PROVIDERS'
+        keys: a key allauth would drop is an error), learned token method
+        and pool."""
+        return login_for(*allauth_options(self.id, self.get_settings(), self.app))
 
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
         url = reverse("cashsocial_login")
