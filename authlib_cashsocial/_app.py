@@ -36,6 +36,7 @@ from ._login_start import (
 )
 from ._login_state import PendingLogins, Session
 from ._options import APP_OPTIONS, Settings, reject_unknown
+from ._sngine import DEFAULT_BASE_URL, DEFAULT_SITE_NAME
 from .errors import (
     AccessTokenInvalidError,
     AuthKeyRejectedError,
@@ -266,8 +267,13 @@ class _AppBase:
         """The page (and its headers) that ``authorize_redirect`` answers
         instead of starting a login another site asked for: one link back to
         ``continue_url``, a path on this site."""
+        base_url = self.dialect.settings.endpoints.base_url
+        address = urlsplit(base_url).netloc
         page = confirmation_page(
-            safe_next_url(continue_url), site_name=self._site_name()
+            safe_next_url(continue_url),
+            # the site by its name where it has one, else by its address
+            site_name=DEFAULT_SITE_NAME if base_url == DEFAULT_BASE_URL else address,
+            site_address=address,
         )
         return page, dict(CONFIRMATION_HEADERS)
 

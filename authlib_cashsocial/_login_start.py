@@ -75,22 +75,41 @@ def is_foreign_start(fetch_site: str | None) -> bool:
     return isinstance(fetch_site, str) and fetch_site.strip().lower() in _FOREIGN
 
 
-def confirmation_page(continue_url: str, *, site_name: str) -> str:
+def confirmation_page(
+    continue_url: str, *, site_name: str, site_address: str | None = None
+) -> str:
     """The page shown for a login start another site asked for: one link,
-    back to ``continue_url`` (this same route, as a path on this site)."""
+    back to ``continue_url`` (this same route, as a path on this site).
+
+    It names both sides apart: the app is "this site" (the one in the
+    address bar), the provider ``site_name`` and the ``site_address`` of the
+    account used (the demo app and the fake site are both on 127.0.0.1, and
+    "Log in with 127.0.0.1?" named neither).
+
+    Example::
+
+        >>> page = confirmation_page("/login", site_name="Cash Social Network",
+        ...                          site_address="cs.moneypoolscash.com")
+        >>> "Log in to this site with Cash Social Network?" in page
+        True
+        >>> "your account at cs.moneypoolscash.com" in page
+        True
+    """
     link = html.escape(continue_url, quote=True)
     name = html.escape(site_name)
+    address = html.escape(site_address or site_name)
     return (
         "<!DOCTYPE html><html><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width'>"
-        f"<title>Log in with {name}</title>"
+        f"<title>Log in to this site with {name}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:30em;margin:4em "
         "auto;padding:0 1em;color:#1c1e21}a.button{display:inline-block;"
         "background:#3b5998;color:#fff;text-decoration:none;border-radius:6px;"
         "padding:10px 18px}</style></head><body>"
-        f"<h1>Log in with {name}?</h1>"
-        "<p>Another web site sent you here to log in. If you want to log in to "
-        "this site, continue.</p>"
+        f"<h1>Log in to this site with {name}?</h1>"
+        "<p>Another web site sent you here to log in. Continue only if you want "
+        "to log in to this site, the one in your address bar, with your account "
+        f"at {address}.</p>"
         f'<p><a id=continue class=button href="{link}">Continue to {name}</a> '
         '<a id=cancel href="/">Cancel</a></p></body></html>'
     )

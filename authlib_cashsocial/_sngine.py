@@ -15,6 +15,7 @@ __all__ = [
     "AUTHORIZE_PATH",
     "AUTH_KEY_PARAM",
     "DEFAULT_BASE_URL",
+    "DEFAULT_SITE_NAME",
     "ERROR_KEY",
     "MESSAGE_EXPIRED_ACCESS_TOKEN",
     "MESSAGE_INVALID_ACCESS_TOKEN",
@@ -34,6 +35,8 @@ __all__ = [
 
 #: Cash Social Network, the site this package is named after.
 DEFAULT_BASE_URL = "https://cs.moneypoolscash.com"
+#: Its name, as pages shown to its members call it.
+DEFAULT_SITE_NAME = "Cash Social Network"
 
 AUTHORIZE_PATH = "api/oauth"
 TOKEN_PATH = "api/authorize"

@@ -199,3 +199,37 @@ def test_login_start_every_method_and_fetch_site(
             if answer.status_code == 405 and method == "HEAD":
                 assert answer.headers["Allow"] == "GET, POST"
     assert wrong == []
+
+
+@pytest.mark.parametrize(("login", "callback"), ROUTES, ids=ROUTE_IDS)
+def test_the_confirmation_page_names_this_site_and_the_provider_apart(
+    site: FakeSite, make_app, login, callback
+):
+    """The demo app and the fake site are both on 127.0.0.1: "Log in with
+    127.0.0.1?" said neither which site the visitor logs in to nor with which
+    account. The app is "this site"; the provider is named with its address."""
+    app = make_app(callback_path=callback)
+    page = visit(app, login, "cross-site").text
+    address = site.base_url.removeprefix("http://")
+    assert f"<h1>Log in to this site with {address}?</h1>" in page
+    assert f"with your account at {address}." in page
+    assert f"Continue to {address}</a>" in page
+
+
+def test_the_confirmation_page_calls_cash_social_by_its_name():
+    from authlib.integrations.flask_client import OAuth
+    from flask import Flask
+
+    import authlib_cashsocial
+
+    app = Flask("confirmation")
+    app.secret_key = secrets.token_urlsafe(32)
+    app.config.update(CASHSOCIAL_CLIENT_ID="42", CASHSOCIAL_CLIENT_SECRET="s")
+    cashsocial = authlib_cashsocial.register(OAuth(app))  # the default site
+    app.add_url_rule("/login", "login", lambda: cashsocial.authorize_redirect())
+    page = app.test_client().get("/login", headers={"Sec-Fetch-Site": "cross-site"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<h1>Log in to this site with Cash Social Network?</h1>" in text
+    assert "your account at cs.moneypoolscash.com." in text
+    cashsocial.close()
