@@ -1,21 +1,38 @@
 """The httpx2 clients: Authlib's ``OAuth2Client`` and ``AsyncOAuth2Client``
-speaking Sngine. Needs the ``httpx`` extra (``pip install
-authlib-cashsocial[httpx]``)."""
+speaking Sngine, and the synchronous client's side of the call's deadline.
+Needs the ``httpx`` extra (``pip install authlib-cashsocial[httpx]``).
+
+The deadline (see ``_transport``): the asynchronous client bounds a call with
+anyio's cancel scope. The synchronous one sends through
+:class:`DeadlineTransport`: httpcore2's connection pool (or proxy), built
+through its public constructor with a *network backend* that wraps the
+standard one, so that each connect, read and write waits at most the time
+left of the call; the transport in front of it maps requests, answers and
+errors between httpx2 and httpcore2 as httpx2's own ``HTTPTransport`` does.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 import threading
 import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuth2Client
 from authlib.integrations.httpx_client.utils import HTTPX_CLIENT_KWARGS
 
 from ._client import AsyncClientMixin, ClientMixin
-from ._httpx import httpx2
-from ._httpx_transport import DEADLINE_OPTIONS, DeadlineTransport
-from ._transport import ACCEPT_ENCODING, BodyReader, check_destination
+from ._httpx import httpcore2, httpx2
+from ._transport import (
+    ACCEPT_ENCODING,
+    BodyReader,
+    DeadlineExceeded,
+    check_destination,
+    time_left,
+)
 
 __all__ = [
     "AsyncCashSocialClient",
@@ -23,6 +40,9 @@ __all__ = [
     "SharedAsyncConnections",
     "pool_limits",
 ]
+
+#: The httpx2 client options that DeadlineTransport takes.
+DEADLINE_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
 
 #: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
 TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
@@ -50,6 +70,188 @@ def _pool_size(kwargs: dict[str, Any]) -> int:
     if isinstance(size, int) and not isinstance(size, bool) and size > 0:
         return size
     return 100
+
+
+def _left(timeout: float | None, error: type[Exception]) -> float | None:
+    try:
+        return time_left(timeout)
+    except DeadlineExceeded:
+        raise error("the call's timeout has passed") from None
+
+
+class _DeadlineStream(httpcore2.NetworkStream):
+    def __init__(self, stream: httpcore2.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout, httpcore2.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout, httpcore2.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore2.NetworkStream:
+        left = _left(timeout, httpcore2.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, left)
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore2.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore2.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
+        left = _left(timeout, httpcore2.ConnectTimeout)
+        stream = self._backend.connect_tcp(
+            host, port, left, local_address, socket_options
+        )
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore2.NetworkStream:
+        left = _left(timeout, httpcore2.ConnectTimeout)
+        return _DeadlineStream(
+            self._backend.connect_unix_socket(path, left, socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    """httpcore2's errors as httpx2's of the same name (httpx2 mirrors
+    them: ``ReadTimeout``, ``ConnectError``, ...), as its transport maps them."""
+    try:
+        yield
+    except Exception as exc:
+        for klass in type(exc).__mro__:
+            mapped = getattr(httpx2, klass.__name__, None)
+            if klass.__module__.startswith(httpcore2.__name__) and isinstance(
+                mapped, type
+            ):
+                raise mapped(str(exc)) from exc
+        raise
+
+
+class _Body(httpx2.SyncByteStream):
+    def __init__(self, stream: Iterable[bytes]) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _httpx_errors():
+            yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+class DeadlineTransport(httpx2.BaseTransport):
+    """A transport like httpx2's ``HTTPTransport`` whose every network
+    operation ends by the call's deadline.
+
+    Example::
+
+        client = httpx2.Client(transport=DeadlineTransport(verify=ca_file))
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: ssl.SSLContext | str | bool = True,
+        cert: Any = None,
+        trust_env: bool = True,
+        http1: bool = True,
+        http2: bool = False,
+        limits: httpx2.Limits | None = None,
+        proxy: httpx2.Proxy | httpx2.URL | str | None = None,
+    ) -> None:
+        limits = limits or httpx2.Limits(
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0
+        )
+        options: dict[str, Any] = {
+            "ssl_context": httpx2.create_ssl_context(
+                verify=verify, cert=cert, trust_env=trust_env
+            ),
+            "max_connections": limits.max_connections,
+            "max_keepalive_connections": limits.max_keepalive_connections,
+            "keepalive_expiry": limits.keepalive_expiry,
+            "http1": http1,
+            "http2": http2,
+            "network_backend": _DeadlineBackend(),
+        }
+        self.pool: httpcore2.ConnectionPool
+        if proxy is None:
+            self.pool = httpcore2.ConnectionPool(**options)
+            return
+        if not isinstance(proxy, httpx2.Proxy):
+            proxy = httpx2.Proxy(url=proxy)
+        url = proxy.url
+        proxy_url = httpcore2.URL(
+            scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+        )
+        if url.scheme in ("http", "https"):
+            self.pool = httpcore2.HTTPProxy(
+                proxy_url=proxy_url,
+                proxy_auth=proxy.raw_auth,
+                proxy_headers=proxy.headers.raw,
+                proxy_ssl_context=proxy.ssl_context,
+                **options,
+            )
+        else:  # socks5, socks5h (httpcore2 refuses what it does not know)
+            self.pool = httpcore2.SOCKSProxy(
+                proxy_url=proxy_url, proxy_auth=proxy.raw_auth, **options
+            )
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        url = request.url
+        core_request = httpcore2.Request(
+            method=request.method,
+            url=httpcore2.URL(
+                scheme=url.raw_scheme,
+                host=url.raw_host,
+                port=url.port,
+                target=url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _httpx_errors():
+            answer = self.pool.handle_request(core_request)
+        return httpx2.Response(
+            status_code=answer.status,
+            headers=answer.headers,
+            stream=_Body(answer.stream),  # type: ignore[arg-type]
+            extensions=answer.extensions,
+        )
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def _prepared(request: httpx2.Request, base_url: str) -> None:

@@ -1,22 +1,156 @@
-"""The requests client: Authlib's ``OAuth2Session`` speaking Sngine."""
+"""The requests client: Authlib's ``OAuth2Session`` speaking Sngine, and
+requests' side of the call's deadline.
+
+The deadline (see ``_transport``): urllib3 lets a pool choose its connection
+class, and a connection owns its socket; ours wraps that socket so that each
+blocking operation waits at most the time left of the call. Nothing of
+requests or urllib3 is patched: these are subclasses, used only by this
+package's sessions.
+"""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import requests
 import urllib3
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.requests_client.utils import REQUESTS_SESSION_KWARGS
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ._client import ClientMixin
-from ._requests_transport import DeadlineAdapter
-from ._transport import ACCEPT_ENCODING, BodyReader, check_destination
+from ._transport import (
+    ACCEPT_ENCODING,
+    BodyReader,
+    DeadlineExceeded,
+    check_destination,
+    time_left,
+)
 
 __all__ = ["CashSocialSession", "SharedConnections"]
 
 _PREFIXES = ("https://", "http://")
 CHUNK_SIZE = 64 * 1024
+
+
+def _left(timeout: object) -> float | None:
+    own = timeout if isinstance(timeout, (int, float)) else None
+    try:
+        return time_left(own)
+    except DeadlineExceeded:
+        raise TimeoutError("timed out") from None  # socket.timeout, as urllib3 expects
+
+
+class _DeadlineSocket:
+    """A connected socket whose blocking calls end by the call's deadline.
+
+    http.client reads through ``makefile()``. This borrows
+    ``socket.socket.makefile``, which relies on two internals of CPython's
+    ``socket`` module: the ``_io_refs`` count it increments, and
+    ``_decref_socketios()``, which each file calls when it closes; with them
+    the socket outlives ``close()`` until its last file is closed, as a
+    plain socket does (``test_a_deadline_socket_outlives_close_until_its_file``
+    fails loudly if CPython changes them)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._timeout = sock.gettimeout()
+        self._io_refs = 0
+        self._closed = False
+
+    def settimeout(self, value: float | None) -> None:
+        self._timeout = value
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def _bound(self) -> None:
+        self._sock.settimeout(_left(self._timeout))
+
+    def recv(self, *args: Any) -> bytes:
+        self._bound()
+        return self._sock.recv(*args)
+
+    def recv_into(self, *args: Any) -> int:
+        self._bound()
+        return self._sock.recv_into(*args)
+
+    def send(self, *args: Any) -> int:
+        self._bound()
+        return self._sock.send(*args)
+
+    def sendall(self, *args: Any) -> None:
+        self._bound()
+        self._sock.sendall(*args)
+
+    makefile = socket.socket.makefile
+
+    def _decref_socketios(self) -> None:
+        self._io_refs -= 1
+        if self._closed and self._io_refs <= 0:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._io_refs <= 0:
+            self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _DeadlineHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        self.timeout = _left(self.timeout)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _DeadlineHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        self.timeout = _left(self.timeout)
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _DeadlineHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+_POOLS = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' ``HTTPAdapter`` with deadline-bound connections (proxied
+    ones included).
+
+    urllib3's pool managers take their pool classes from
+    ``pool_classes_by_scheme``, an attribute with no constructor argument
+    (``test_the_deadline_adapter_makes_deadline_pools`` fails loudly if
+    urllib3 changes it).
+
+    Example::
+
+        session.mount("https://", DeadlineAdapter())
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools stay urllib3's
+            manager.pool_classes_by_scheme = dict(_POOLS)
+        return manager
 
 
 class SharedConnections:

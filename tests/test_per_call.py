@@ -70,7 +70,7 @@ def test_pool_size_sizes_every_clients_pool():
     assert default.get_adapter(SITE)._pool_maxsize == 100
     default.close()
     with CashSocialClient("42", "s3cret", pool_size=7) as client:
-        pool = client._transport._pool
+        pool = client._transport.pool
         assert pool._max_keepalive_connections == 7
         assert pool._max_connections == 100
     shared = SharedConnections.for_client_kwargs({}, pool_size=9)

@@ -182,6 +182,51 @@ def test_dripping_headers_end_within_the_timeout(client_kind):
     assert elapsed < TIMEOUT + SLACK
 
 
+def test_a_deadline_socket_outlives_close_until_its_file():
+    """The requests deadline socket borrows ``socket.socket.makefile``, which
+    counts its files in ``_io_refs`` and is told of each closed one through
+    ``_decref_socketios()`` (CPython internals): http.client closes the
+    socket before the answer's file, which must still read."""
+    from authlib_cashsocial.requests_client import _DeadlineSocket
+
+    ours, theirs = socket.socketpair()
+    with theirs:
+        wrapped = _DeadlineSocket(ours)
+        reader = wrapped.makefile("rb")
+        wrapped.close()
+        theirs.sendall(b"still here\n")
+        assert reader.readline() == b"still here\n"
+        assert ours.fileno() != -1
+        reader.close()
+        assert ours.fileno() == -1  # the last file closed the socket
+
+
+def test_the_deadline_adapter_makes_deadline_pools():
+    """urllib3's pool managers take their pool classes from
+    ``pool_classes_by_scheme`` (no constructor argument sets it)."""
+    from authlib_cashsocial.requests_client import (
+        DeadlineAdapter,
+        _DeadlineHTTPPool,
+        _DeadlineHTTPSPool,
+    )
+
+    adapter = DeadlineAdapter()
+    try:
+        manager = adapter.poolmanager
+        assert type(manager.connection_from_url("http://site.example/")) is (
+            _DeadlineHTTPPool
+        )
+        assert type(manager.connection_from_url("https://site.example/")) is (
+            _DeadlineHTTPSPool
+        )
+        proxied = adapter.proxy_manager_for("http://proxy.example:3128")
+        assert type(proxied.connection_from_url("http://site.example/")) is (
+            _DeadlineHTTPPool
+        )
+    finally:
+        adapter.close()
+
+
 # ---------------------------------------------------------------- decoding
 
 MIB = 1024 * 1024
