@@ -29,7 +29,7 @@ from authlib_cashsocial._redact import (
 )
 from authlib_cashsocial.testing import FakeSite
 
-from .apps import serve_asgi
+from .apps import BUILDERS, FRAMEWORKS, approve_at_site, serve_asgi
 from .conftest import log_in
 
 R = "[REDACTED]"
@@ -357,6 +357,47 @@ def test_a_site_on_its_default_port_is_redacted_as_httpx_prints_it(
     finally:
         server.__exit__(None, None, None)
     _assert_redacted(lines, secrets)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_an_app_whose_site_is_on_its_default_port_logs_no_secret(framework, all_logs):
+    """The web apps on ``http://localhost:80``: the Starlette app's httpx
+    printed ``http://localhost/...`` with the secret and the access token."""
+    try:
+        server = _fake_site_at("127.0.0.1", 80, "http://localhost:80")
+        site = server.__enter__()
+    except OSError as exc:
+        pytest.skip(f"cannot listen on port 80 here ({exc.strerror})")
+    try:
+        options = {
+            "client_id": site.app.app_id,
+            "client_secret": site.app.app_secret,
+            "base_url": site.base_url,
+            "token_method": "get",
+        }
+        app_server, _oauth = BUILDERS[framework](options, {}, None)
+        with app_server as base_url, requests.Session() as browser:
+            site.app.redirect_url = base_url + "/auth"
+            start = browser.get(base_url + "/login", allow_redirects=False, timeout=10)
+            callback = approve_at_site(site, start.headers["Location"])
+            done = browser.get(callback, allow_redirects=False, timeout=10)
+            assert done.status_code in (302, 307), done.text
+        app_netloc = base_url.split("://", 1)[1]
+        (exchange,) = site.fake.requests_to("api/authorize")
+        (user_info,) = site.fake.requests_to("api/get_user_info")
+    finally:
+        server.__exit__(None, None, None)
+    secrets = [
+        site.app.app_secret,
+        exchange.param("auth_key"),
+        user_info.param("access_token"),
+    ]
+    # The test's own browser logs its calls to the app (the callback's key is
+    # the app's access log business): only the records about the site count.
+    about_the_site = [
+        line for line in _library_records(all_logs.records) if app_netloc not in line
+    ]
+    _assert_redacted(about_the_site, secrets)
 
 
 def test_httpx_log_line_for_a_default_https_port_is_redacted():
