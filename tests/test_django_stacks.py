@@ -5,6 +5,8 @@ loopback HTTP: browser → Django project → fake site → Django project."""
 from __future__ import annotations
 
 import secrets
+import time
+from typing import Any
 
 import pytest
 import requests
@@ -779,3 +781,76 @@ def test_social_cores_own_settings_and_longer_names_stay_accepted(site: FakeSite
         assert login.settings.endpoints.base_url == "https://cs.moneypoolscash.com"
     finally:
         settings.SOCIAL_AUTH_CASHSOCIAL_BASE_URL = site.base_url
+
+
+# ------------------------------------------------------------------ allauth settings
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+@pytest.mark.parametrize("store", [False, True], ids=["not_stored", "stored"])
+def test_allauth_social_token(site: FakeSite, make_stack, store: bool):
+    """Issue 24.8: signal handlers see ``sociallogin.token`` (the site's
+    access token and its expiry) as with allauth's OAuth 2 providers, and
+    SOCIALACCOUNT_STORE_TOKENS stores it."""
+    app = make_stack()
+    from allauth.socialaccount.models import SocialToken
+    from allauth.socialaccount.signals import pre_social_login
+    from django.test import override_settings
+
+    seen = []
+
+    def on_login(sender: object, request: object, sociallogin: Any, **kw: object):
+        seen.append(sociallogin.token)
+
+    pre_social_login.connect(on_login)
+    try:
+        with override_settings(SOCIALACCOUNT_STORE_TOKENS=store):
+            started = time.time()
+            assert app.login().status_code == 302
+    finally:
+        pre_social_login.disconnect(on_login)
+    (token,) = seen
+    issued = site.fake.requests_to("api/get_user_info")[-1]
+    assert token.token == issued.param("access_token")
+    lifetime = token.expires_at.timestamp() - started
+    assert 50 < lifetime < 70  # the site's tokens live 60 s
+    stored = list(SocialToken.objects.values_list("token", flat=True))
+    assert stored == ([token.token] if store else [])
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+@pytest.mark.parametrize("key", ["SCOPE", "AUTH_PARAMS", "OAUTH_PKCE_ENABLED"])
+def test_allauth_oauth2_settings_are_refused(site: FakeSite, make_stack, key):
+    """Issue 24.8: allauth's OAuth 2 settings do nothing on a Sngine site;
+    set, they are refused at the login start, never silently ignored."""
+    from authlib_cashsocial import ConfigurationError
+
+    app = make_stack()
+    from django.conf import settings
+
+    settings.SOCIALACCOUNT_PROVIDERS["cashsocial"][key] = {"SCOPE": ["email"]}.get(
+        key, True
+    )
+    from allauth.socialaccount.adapter import get_adapter
+    from django.test import RequestFactory
+
+    provider = get_adapter().get_provider(RequestFactory().get("/"), "cashsocial")
+    with pytest.raises(ConfigurationError, match=key) as refused:
+        provider.stack_login()
+    assert refused.value.option == key
+    assert app.start_response().status_code == 500  # loud, at the login start
+    assert app.exchanges() == 0
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauth_email_is_an_unverified_address(site: FakeSite, make_stack):
+    app = make_stack()
+    from allauth.account.models import EmailAddress
+
+    app.login()
+    (address,) = EmailAddress.objects.all()
+    assert (address.email, address.verified, address.primary) == (
+        "alice@example.org",
+        False,
+        True,
+    )

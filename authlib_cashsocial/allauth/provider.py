@@ -14,13 +14,16 @@ Configuration, in allauth's own places::
 (or a ``SocialApp`` row whose ``settings`` hold the same options). The
 ``settings`` take the options of the *Configuration* page (``base_url``,
 ``token_method``, ``timeout``, ``login_timeout``, ...); an unknown one is a
-:class:`~authlib_cashsocial.errors.ConfigurationError`.
+:class:`~authlib_cashsocial.errors.ConfigurationError`. So are allauth's
+OAuth 2 settings ``SCOPE``, ``AUTH_PARAMS`` and ``OAUTH_PKCE_ENABLED``: a
+Sngine site has no scopes, takes no parameters and has no PKCE.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from allauth.socialaccount.providers.base import Provider, ProviderAccount
@@ -30,7 +33,11 @@ from django.urls import reverse
 from .._claims import RAW_CLAIM, normalize_userinfo
 from .._config import allauth_options
 from .._stack_login import PendingRecord, StackLogin, login_for
-from ..errors import CashSocialError
+from ..errors import CashSocialError, ConfigurationError
+
+if TYPE_CHECKING:  # allauth's models load once Django is set up
+    from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialToken
 
 __all__ = ["PENDING_KEY", "STATE_ID", "CashSocialAccount", "CashSocialProvider"]
 
@@ -40,6 +47,12 @@ __all__ = ["PENDING_KEY", "STATE_ID", "CashSocialAccount", "CashSocialProvider"]
 STATE_ID = "cashsocial-pending"
 #: The key of the pending login's record inside allauth's stashed state.
 PENDING_KEY = "cashsocial"
+#: allauth's OAuth 2 provider settings, which a Sngine site has no use for.
+_OAUTH2_ONLY = {
+    "SCOPE": "a Sngine site has no scopes: the app's permissions are set at the site",
+    "AUTH_PARAMS": "the site's login link takes app_id alone",
+    "OAUTH_PKCE_ENABLED": "the site has no PKCE (its auth_key is single use)",
+}
 
 
 class CashSocialAccount(ProviderAccount):  # type: ignore[misc]
@@ -76,8 +89,31 @@ class CashSocialProvider(Provider):  # type: ignore[misc]
     def stack_login(self) -> StackLogin:
         """This app's settings (validated, with SOCIALACCOUNT_PROVIDERS'
         keys: a key allauth would drop is an error), learned token method
-        and pool."""
+        and pool. allauth's OAuth 2 settings (``SCOPE``, ``AUTH_PARAMS``,
+        ``OAUTH_PKCE_ENABLED``) are refused with why: they do nothing here."""
+        for key, why in _OAUTH2_ONLY.items():
+            if key in self.get_settings():
+                raise ConfigurationError(
+                    f"SOCIALACCOUNT_PROVIDERS['cashsocial'][{key!r}] has no effect: "
+                    f"{why}. Remove it.",
+                    option=key,
+                )
         return login_for(*allauth_options(self.id, self.get_settings(), self.app))
+
+    def social_token(self, token: dict[str, Any]) -> SocialToken:
+        """allauth's ``SocialToken`` for the exchange's token (stored when
+        ``SOCIALACCOUNT_STORE_TOKENS`` is on; ``sociallogin.token`` either
+        way). It expires ``token_lifetime`` seconds after the login and
+        cannot be refreshed."""
+        from allauth.socialaccount.models import SocialToken
+
+        social_token = SocialToken(token=token["access_token"])
+        expires_at = token.get("expires_at")
+        if isinstance(expires_at, (int, float)):
+            social_token.expires_at = datetime.fromtimestamp(expires_at, timezone.utc)
+        if self.app.pk:
+            social_token.app = self.app
+        return social_token
 
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
         url = reverse("cashsocial_login")
@@ -107,10 +143,20 @@ class CashSocialProvider(Provider):  # type: ignore[misc]
     def extract_uid(self, data: dict[str, Any]) -> str:
         return str(data["sub"])
 
+    def extract_email_addresses(self, data: dict[str, Any]) -> list[EmailAddress]:
+        """The site's e-mail address, never marked verified: the site does
+        not verify it for this purpose (set allauth's ``VERIFIED_EMAIL`` for
+        this provider if you decide to trust it)."""
+        from allauth.account.models import EmailAddress
+
+        email = data.get("email")
+        if not email:
+            return []
+        return [EmailAddress(email=email, verified=False, primary=True)]
+
     def extract_common_fields(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The user's fields. The e-mail is never marked verified: the site
-        does not verify it for this purpose (set allauth's ``VERIFIED_EMAIL``
-        for this provider if you decide to trust it)."""
+        """The user's fields (the e-mail as :meth:`extract_email_addresses`
+        says)."""
         fields = {
             "username": data.get("preferred_username"),
             "email": data.get("email"),

@@ -96,7 +96,7 @@ class CallbackView(View):  # type: ignore[misc]
                 state = _peek_state(request, provider)  # left for the real one
                 raise
             state = _take_state(request, provider)
-            claims = _exchange(request, provider, state, auth_key)
+            token, claims = _exchange(request, provider, state, auth_key)
         except CashSocialError as error:
             if state is None and (bounce := _strict_samesite_bounce(request)):
                 return bounce
@@ -110,6 +110,7 @@ class CallbackView(View):  # type: ignore[misc]
                 extra_context={"state": state, "cashsocial_error": error.error},
             )
         sociallogin = provider.sociallogin_from_response(request, claims)
+        sociallogin.token = provider.social_token(token)
         sociallogin.state = state
         return complete_social_login(request, sociallogin)
 
@@ -143,15 +144,16 @@ def _exchange(
     provider: CashSocialProvider,
     state: dict[str, Any],
     auth_key: str,
-) -> dict[str, Any]:
-    """Check the pending login's age, exchange the key and fetch the claims."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the pending login's age, exchange the key and fetch the claims;
+    return the token and the claims."""
     login = provider.stack_login()
     record = PendingRecord.from_value(state.get(PENDING_KEY))
     if record is None:
         raise PendingLoginError(_NO_PENDING_LOGIN)
     record.check(login.settings.login_timeout)
     try:
-        _token, claims = login.exchange(auth_key)
+        token, claims = login.exchange(auth_key)
     except AuthKeyRejectedError:
         # An older tab's key, replaced at the site by a newer login: put
         # the pending login back so that the newer tab can finish (a
@@ -160,7 +162,7 @@ def _exchange(
         if again is not None:
             _restash(request, provider, state, again)
         raise
-    return dict(claims)
+    return token, dict(claims)
 
 
 def _strict_samesite_bounce(request: HttpRequest) -> HttpResponse | None:
