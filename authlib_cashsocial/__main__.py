@@ -50,7 +50,7 @@ __all__ = ["main"]
 
 PROG = "python -m authlib_cashsocial"
 # Kept here rather than imported from .testing so that --help and --version
-# need no werkzeug or waitress; tests check the two lists agree.
+# need no werkzeug or cheroot; tests check the two lists agree.
 RELEASES = ("2.7", "3.0", "3.13", "4.0.3", "4.0.4", "4.2")
 SECRET_VARIABLE = "CASHSOCIAL_CLIENT_SECRET"
 # The extras each command needs (its --help names them): the demo app is a

@@ -224,6 +224,8 @@ WITHOUT_AN_EXTRA = [
     (("demo", "--script"), "werkzeug", "testing", f"{FAKE_SITE} needs the testing"),
     (("demo", "--script"), "waitress", "testing", "(waitress is not installed)"),
     (("fake-provider",), "werkzeug", "testing", "(werkzeug is not installed)"),
+    (("fake-provider",), "cheroot", "testing", "(cheroot is not installed)"),
+    (("demo", "--script"), "cheroot", "testing", f"{FAKE_SITE} needs the testing"),
     (("fake-provider",), "waitress", "testing", f"{FAKE_SITE} needs the testing"),
 ]
 
