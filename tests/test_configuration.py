@@ -233,3 +233,72 @@ def test_one_registry_for_two_flask_apps(site: FakeSite):
         remote.authorize_redirect()
     assert "One Authlib OAuth serves one Flask app" in no.value.description
     remote.close()
+
+
+# ------------------------------------------------- Starlette's Config
+
+
+def _starlette_register(config: Any) -> Any:
+    from authlib.integrations.starlette_client import OAuth
+
+    return authlib_cashsocial.register(OAuth(config))
+
+
+def test_starlette_reads_its_env_file_and_environ_after_the_prefix(tmp_path):
+    """What a Starlette Config can list: its env file and its environ,
+    after its env_prefix; the error names the key as written there."""
+    from starlette.config import Config
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "APP_CASHSOCIAL_CLIENT_ID=1\nAPP_CASHSOCIAL_CLIENT_SECRET=s\n"
+        "APP_CASHSOCIAL_BASE_ULR=http://127.0.0.1:9\n"
+    )
+    with pytest.raises(ConfigurationError) as failure:
+        _starlette_register(Config(env_file, environ={}, env_prefix="APP_"))
+    assert failure.value.description.startswith("APP_CASHSOCIAL_BASE_ULR is not")
+    assert "Did you mean APP_CASHSOCIAL_BASE_URL?" in failure.value.description
+    environ = {
+        "APP_CASHSOCIAL_CLIENT_ID": "1",
+        "APP_CASHSOCIAL_CLIENT_SECRET": "s",
+        "APP_CASHSOCIAL_TIMEUOT": "5",
+    }
+    with pytest.raises(ConfigurationError) as failure:
+        _starlette_register(Config(environ=environ, env_prefix="APP_"))
+    assert "Did you mean APP_CASHSOCIAL_TIMEOUT?" in failure.value.description
+    # The environ wins over the file, as in Config.get; text is cast.
+    env_file.write_text("CASHSOCIAL_CLIENT_ID=1\nCASHSOCIAL_CLIENT_SECRET=s\n")
+    remote = _starlette_register(
+        Config(
+            env_file,
+            environ={
+                "CASHSOCIAL_BASE_URL": "http://127.0.0.1:9",
+                "CASHSOCIAL_ALLOW_INSECURE": "false",
+                "CASHSOCIAL_MAX_RESPONSE_SIZE": "4096",
+            },
+        )
+    )
+    settings = remote.dialect.settings
+    assert settings.endpoints.base_url == "http://127.0.0.1:9"
+    assert settings.max_response_size == 4096
+
+
+def test_a_config_that_cannot_be_listed_is_read_key_by_key():
+    """An OAuth(config) whose config only has get() (not a Starlette
+    Config): the options are still read, by key, as Authlib reads its own."""
+
+    class KeyValueConfig:
+        def __init__(self) -> None:
+            self.values = {
+                "CASHSOCIAL_CLIENT_ID": "1",
+                "CASHSOCIAL_CLIENT_SECRET": "s",
+                "CASHSOCIAL_BASE_URL": "http://127.0.0.1:9",
+                "CASHSOCIAL_TIMEOUT": "2.5",
+            }
+
+        def get(self, key: str, default: Any = None) -> Any:
+            return self.values.get(key, default)
+
+    settings = _starlette_register(KeyValueConfig()).dialect.settings
+    assert settings.endpoints.base_url == "http://127.0.0.1:9"
+    assert settings.timeout == 2.5
