@@ -152,10 +152,19 @@ def _configuration_error(
         backend,
         error.description or "",
         code="invalid_setting",
-        parameter=settings_of.get(error.option, "OPTIONS"),
+        parameter=settings_of.get(error.option) or _setting_of_key(backend, error),
         stage=stage,
         context={"cashsocial_error": error.error, "option": error.option},
     )
+
+
+def _setting_of_key(backend: Any, error: ConfigurationError) -> str:
+    """The setting an error about a key names (``SOCIAL_AUTH_CASHSOCIAL_BASE_ULR``:
+    ``BASE_ULR``; ``..._OPTIONS['timeout']``: ``OPTIONS``)."""
+    prefix = f"SOCIAL_AUTH_{backend.name.upper()}_"
+    if error.option.startswith(prefix):
+        return error.option[len(prefix) :].split("[")[0]
+    return "OPTIONS"
 
 
 class CashSocialAuth(BaseAuth[Any]):

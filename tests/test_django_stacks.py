@@ -746,6 +746,8 @@ def test_social_settings_are_read_whole(site: FakeSite, make_stack, settings, wo
     with override_settings(**settings), pytest.raises(AuthConfigurationError) as no:
         _social_backend().stack_login()
     assert words in str(no.value.detail)
+    (setting,) = settings
+    assert no.value.parameter == setting.removeprefix("SOCIAL_AUTH_CASHSOCIAL_")
     assert site.app.app_secret not in str(no.value.detail)
 
 
