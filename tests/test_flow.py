@@ -40,7 +40,7 @@ def test_login_on_each_generation(site: FakeSite, make_driver, release, token_me
     assert token["expires_in"] == 60  # what every Sngine release keeps it
 
     claims = driver.userinfo()
-    assert claims["sub"] == "101"
+    assert (claims["iss"], claims["sub"]) == (site.base_url, "101")
     assert claims["preferred_username"] == "alice"
     assert claims["name"] == "Alice Liddell"
     assert claims["email"] == "alice@example.org"

@@ -25,7 +25,7 @@ def test_full_login(site: FakeSite, make_app, release):
     assert done.status_code in (302, 307)
     assert done.headers["Location"].endswith("/welcome")
     user = app.me()
-    assert user["sub"] == "101"
+    assert (user["iss"], user["sub"]) == (site.base_url, "101")
     assert user["name"] == "Alice Liddell"
     assert user["user_info"]["user_name"] == "alice"
 
@@ -683,3 +683,52 @@ def test_a_forged_callback_page_says_try_again_and_logs_it(
         logging.INFO,
         True,
     )
+
+
+def test_one_handler_for_two_sites_keys_their_members_apart(site: FakeSite):
+    """docs/frameworks.rst registers two Sngine sites side by side; both
+    number their members 1, 2, 3... Keyed by sub alone (the old recipe),
+    member 101 of the second site logged in as member 101 of the first."""
+    from authlib.integrations.flask_client import OAuth
+    from flask import Flask
+
+    import authlib_cashsocial
+    from authlib_cashsocial.flask_client import create_blueprint
+    from authlib_cashsocial.testing import demo_site
+
+    users: dict[tuple[str, str], str] = {}
+
+    def on_login(request: Any, token: Any, userinfo: Any) -> str:
+        account = (userinfo["iss"], userinfo["sub"])  # the recipes' key
+        users.setdefault(account, userinfo["name"])
+        return users[account]
+
+    with demo_site(redirect_url="http://localhost/second/auth") as second:
+        app = Flask("two_sites")
+        app.secret_key = "two-sites-test"
+        oauth = OAuth(app)
+        for name, at, prefix in (
+            ("cashsocial", site, ""),
+            ("second", second, "/second"),
+        ):
+            remote = authlib_cashsocial.register(
+                oauth,
+                name=name,
+                client_id=at.app.app_id,
+                client_secret=at.app.app_secret,
+                base_url=at.base_url,
+            )
+            blueprint = create_blueprint(
+                remote, handle_login=on_login, name=name, url_prefix=prefix or None
+            )
+            app.register_blueprint(blueprint)
+        site.app.redirect_url = "http://localhost/auth"
+        browser = app.test_client()
+        for at, prefix in ((site, ""), (second, "/second")):
+            start = browser.get(prefix + "/login")
+            callback = approve_at_site(at, start.headers["Location"])
+            answer = browser.get(callback.removeprefix("http://localhost"))
+            assert answer.status_code == 200, answer.text
+        assert sorted(users) == sorted(
+            [(site.base_url, "101"), (second.base_url, "101")]
+        )
