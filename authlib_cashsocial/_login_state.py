@@ -17,6 +17,11 @@ up. A key that the site rejects puts the pending login back (the newest-tab
 case), at most :data:`MAX_EXCHANGES` - 1 times: forged keys cannot drive an
 unbounded number of exchanges against one pending login.
 
+The rules are written once, here, for every integration: the Authlib app
+classes (:class:`PendingLogins`, in Authlib's state storage) and the two
+Django stacks (:class:`PendingRecord`, in allauth's state stash and in
+social-core's session and nonce storage), with their messages.
+
 What this protects, and what it cannot, is in the docs (*Security*).
 """
 
@@ -25,18 +30,79 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import PendingLoginError
 
-__all__ = ["MAX_EXCHANGES", "PendingLogins"]
+__all__ = ["MAX_EXCHANGES", "PendingLogins", "PendingRecord", "no_pending_login"]
 
 Session = MutableMapping[str, Any]
 #: Exchanges one pending login may lead to: the first, and two more after
 #: keys the site rejected (an older tab's key, replaced by a newer login).
 MAX_EXCHANGES = 3
-_EXCHANGES = "exchanges"
+
+
+def no_pending_login() -> PendingLoginError:
+    """The error of a callback that finds no pending login in its session."""
+    return PendingLoginError(
+        "No login was started from this browser session (or it was already "
+        "completed, or it expired): the callback is forged, replayed, or from "
+        "another browser. Nothing was sent to the site."
+    )
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A pending login's rules: when it started, and how many exchanges it
+    has led to (1 for the first). Stored as :meth:`as_dict`, beside whatever
+    else the store keeps (Authlib's state data, allauth's stashed state,
+    social-core's nonce).
+
+    Example::
+
+        >>> record = PendingRecord(started_at=1000.0)
+        >>> record.check(600, now=1500.0)          # fresh: no error
+        >>> record.after_rejected_key()
+        PendingRecord(started_at=1000.0, exchanges=2)
+    """
+
+    started_at: float
+    exchanges: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"started_at": self.started_at, "exchanges": self.exchanges}
+
+    @classmethod
+    def from_value(cls, value: object) -> PendingRecord | None:
+        """The record stored as :meth:`as_dict` (other keys beside it are
+        left alone), or None if ``value`` holds none."""
+        if not isinstance(value, Mapping):
+            return None
+        started_at, exchanges = value.get("started_at"), value.get("exchanges", 1)
+        if not isinstance(started_at, (int, float)) or isinstance(started_at, bool):
+            return None
+        if not isinstance(exchanges, int) or isinstance(exchanges, bool):
+            return None
+        return cls(float(started_at), exchanges)
+
+    def check(self, login_timeout: int, *, now: float | None = None) -> None:
+        """Raise :class:`~authlib_cashsocial.errors.PendingLoginError` when
+        this pending login is older than ``login_timeout`` seconds."""
+        age = (time.time() if now is None else now) - self.started_at
+        if age > login_timeout:
+            raise PendingLoginError(
+                f"This session's login was started {int(age)} s ago, more than "
+                f"login_timeout ({login_timeout} s). Start it again."
+            )
+
+    def after_rejected_key(self) -> PendingRecord | None:
+        """The record to put back after the site rejected a key (an older
+        tab's), or None once it has led to :data:`MAX_EXCHANGES` exchanges."""
+        if self.exchanges >= MAX_EXCHANGES:
+            return None
+        return PendingRecord(self.started_at, self.exchanges + 1)
 
 
 class PendingLogins:
@@ -70,7 +136,7 @@ class PendingLogins:
     # ------------------------------------------------------------ shared steps
 
     def _new(self, next_url: str | None) -> tuple[str, dict[str, Any]]:
-        data: dict[str, Any] = {"started_at": self._clock()}
+        data = PendingRecord(self._clock()).as_dict()
         if next_url:
             data["next"] = next_url
         return secrets.token_urlsafe(24), data
@@ -80,11 +146,7 @@ class PendingLogins:
         callback matches it (a mismatch leaves it for the real callback)."""
         state = session.get(self.pointer_key)
         if not isinstance(state, str) or not state:
-            raise PendingLoginError(
-                "No login was started from this browser session (or it was "
-                "already completed): the callback is forged, replayed, or from "
-                "another browser. Nothing was sent to the site."
-            )
+            raise no_pending_login()
         if callback_state is not None and callback_state != state:
             raise PendingLoginError(
                 "The callback's state does not match this session's pending "
@@ -123,17 +185,13 @@ class PendingLogins:
             return None
 
     def _check(self, data: object, state: str) -> dict[str, Any]:
-        if not isinstance(data, dict) or "started_at" not in data:
+        record = PendingRecord.from_value(data)
+        if record is None or not isinstance(data, dict):
             raise PendingLoginError(
                 "This session's pending login is gone (already used, or dropped "
                 "by the state store). Nothing was sent to the site."
             )
-        age = self._clock() - float(data["started_at"])
-        if age > self.login_timeout:
-            raise PendingLoginError(
-                f"This session's login was started {int(age)} s ago, more than "
-                f"login_timeout ({self.login_timeout} s). Start it again."
-            )
+        record.check(self.login_timeout, now=self._clock())
         return {**data, "state": state}
 
     # ------------------------------------------------------------ sync
@@ -171,12 +229,12 @@ class PendingLogins:
 
     @staticmethod
     def _restorable(pending: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        exchanges = pending.get(_EXCHANGES, 1)
-        if not isinstance(exchanges, int) or exchanges >= MAX_EXCHANGES:
+        record = PendingRecord.from_value(pending)
+        again = record.after_rejected_key() if record is not None else None
+        if again is None:
             return None
         data = {k: v for k, v in pending.items() if k != "state"}
-        data[_EXCHANGES] = exchanges + 1
-        return pending["state"], data
+        return pending["state"], {**data, **again.as_dict()}
 
     def restore(self, session: Session, pending: dict[str, Any]) -> None:
         """Put back a consumed pending login whose ``auth_key`` the site

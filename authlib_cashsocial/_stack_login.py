@@ -1,12 +1,14 @@
 """What the django-allauth provider and the python-social-auth backend share:
-their options, the exchange (through :class:`~authlib_cashsocial.CashSocialSession`)
-and the rules of their pending login (age, exchanges).
+their options and the exchange (through
+:class:`~authlib_cashsocial.CashSocialSession`).
 
 Neither stack lets a callback carry a ``state`` through this site, so each
 keeps a pending login of its own (allauth's state stash, social-core's nonce
-storage); this module holds only the rules they apply to it, the same as
-:mod:`authlib_cashsocial._login_state`'s: fresh within ``login_timeout``, at
-most :data:`~authlib_cashsocial._login_state.MAX_EXCHANGES` exchanges.
+storage), under the rules of every integration:
+:class:`~authlib_cashsocial._login_state.PendingRecord` (fresh within
+``login_timeout``, at most
+:data:`~authlib_cashsocial._login_state.MAX_EXCHANGES` exchanges) and
+:func:`~authlib_cashsocial._login_state.no_pending_login`.
 
 Imports no web framework: the adapters (``allauth/``, ``social.py``) do.
 """
@@ -14,61 +16,16 @@ Imports no web framework: the adapters (``allauth/``, ``social.py``) do.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from authlib.oidc.core import UserInfo
 
 from ._dialect import SngineDialect
-from ._login_state import MAX_EXCHANGES
 from ._options import Settings
-from .errors import PendingLoginError
 from .requests_client import CashSocialSession, SharedConnections
 
-__all__ = ["PendingRecord", "StackLogin", "login_for"]
-
-
-@dataclass(frozen=True)
-class PendingRecord:
-    """A pending login as a stack stores it: when it started, and how many
-    exchanges it has led to (1 for the first)."""
-
-    started_at: float
-    exchanges: int = 1
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"started_at": self.started_at, "exchanges": self.exchanges}
-
-    @classmethod
-    def from_value(cls, value: object) -> PendingRecord | None:
-        """The record stored as :meth:`as_dict`, or None if ``value`` is not one."""
-        if not isinstance(value, Mapping):
-            return None
-        started_at, exchanges = value.get("started_at"), value.get("exchanges", 1)
-        if not isinstance(started_at, (int, float)) or isinstance(started_at, bool):
-            return None
-        if not isinstance(exchanges, int) or isinstance(exchanges, bool):
-            return None
-        return cls(float(started_at), exchanges)
-
-    def check(self, login_timeout: int, *, now: float | None = None) -> None:
-        """Raise :class:`~authlib_cashsocial.errors.PendingLoginError` when
-        this pending login is older than ``login_timeout`` seconds."""
-        age = (time.time() if now is None else now) - self.started_at
-        if age > login_timeout:
-            raise PendingLoginError(
-                f"This session's login was started {int(age)} s ago, more than "
-                f"login_timeout ({login_timeout} s). Start it again."
-            )
-
-    def after_rejected_key(self) -> PendingRecord | None:
-        """The record to put back after the site rejected a key (an older
-        tab's), or None once it has led to ``MAX_EXCHANGES`` exchanges."""
-        if self.exchanges >= MAX_EXCHANGES:
-            return None
-        return PendingRecord(self.started_at, self.exchanges + 1)
+__all__ = ["StackLogin", "login_for"]
 
 
 class StackLogin:

@@ -47,7 +47,8 @@ from social_core.utils import user_agent
 
 from ._callback import auth_key_from_callback
 from ._config import social_options
-from ._stack_login import PendingRecord, StackLogin, login_for
+from ._login_state import PendingRecord, no_pending_login
+from ._stack_login import StackLogin, login_for
 from .errors import (
     AccessTokenInvalidError,
     AuthKeyRejectedError,
@@ -65,13 +66,6 @@ from .errors import (
 )
 
 __all__ = ["CashSocialAuth", "social_error"]
-
-_NO_PENDING_LOGIN = (
-    "No login was started from this browser session (or it was already "
-    "completed): the callback is forged, replayed, or from another browser. "
-    "Nothing was sent to the site."
-)
-
 
 # Our error families in social-core's: (ours, theirs, their code, the stage),
 # first match wins; the last row catches every other CashSocialError.
@@ -286,7 +280,7 @@ class CashSocialAuth(BaseAuth[Any]):
         record = PendingRecord.from_value(stored)
         nonce = stored.get("nonce") if isinstance(stored, Mapping) else None
         if record is None or not isinstance(nonce, str) or not nonce:
-            raise PendingLoginError(_NO_PENDING_LOGIN)
+            raise no_pending_login()
         consume = self.strategy.storage.nonce.consume
         try:
             consumed: bool | None = consume(
@@ -305,7 +299,7 @@ class CashSocialAuth(BaseAuth[Any]):
                 stage="callback",
             )
         if not consumed:
-            raise PendingLoginError(_NO_PENDING_LOGIN)
+            raise no_pending_login()
         record.check(login.settings.login_timeout)
         return nonce, record
 

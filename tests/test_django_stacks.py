@@ -307,8 +307,7 @@ def test_allauth_template_tag_links_the_login(site: FakeSite, make_stack):
 
 def test_pending_record_age_and_exchanges():
     from authlib_cashsocial import PendingLoginError
-    from authlib_cashsocial._login_state import MAX_EXCHANGES
-    from authlib_cashsocial._stack_login import PendingRecord
+    from authlib_cashsocial._login_state import MAX_EXCHANGES, PendingRecord
 
     record = PendingRecord(started_at=1000.0)
     record.check(600, now=1600.0)
@@ -856,3 +855,15 @@ def test_allauth_email_is_an_unverified_address(site: FakeSite, make_stack):
         False,
         True,
     )
+
+
+def test_one_message_for_a_missing_pending_login(site: FakeSite, make_stack, stack):
+    """Issue 23: the Authlib apps and both stacks say it in the same words,
+    written once (``_login_state.no_pending_login``)."""
+    from authlib_cashsocial._login_state import no_pending_login
+
+    app = make_stack()
+    app.callback(f"{app.callback_url}?auth_key={secrets.token_hex(16)}")
+    error = recorded_errors()[-1]
+    said = error.description if stack == "allauth" else error.detail
+    assert no_pending_login().description in said

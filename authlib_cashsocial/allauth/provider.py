@@ -32,7 +32,8 @@ from django.urls import reverse
 
 from .._claims import RAW_CLAIM, normalize_userinfo
 from .._config import allauth_options
-from .._stack_login import PendingRecord, StackLogin, login_for
+from .._login_state import PendingRecord
+from .._stack_login import StackLogin, login_for
 from ..errors import CashSocialError, ConfigurationError
 
 if TYPE_CHECKING:  # allauth's models load once Django is set up

@@ -40,17 +40,11 @@ from django.views import View
 
 from .._callback import auth_key_from_callback
 from .._login_start import FETCH_SITE_HEADER, START_METHODS, is_foreign_start
-from .._stack_login import PendingRecord
+from .._login_state import PendingRecord, no_pending_login
 from ..errors import AuthKeyRejectedError, CashSocialError, PendingLoginError
 from .provider import PENDING_KEY, STATE_ID, CashSocialProvider
 
 __all__ = ["CallbackView", "LoginView", "callback", "login"]
-
-_NO_PENDING_LOGIN = (
-    "No login was started from this browser session (or it was already "
-    "completed, or it expired): the callback is forged, replayed, or from "
-    "another browser. Nothing was sent to the site."
-)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -122,7 +116,7 @@ def _take_state(request: HttpRequest, provider: CashSocialProvider) -> dict[str,
     try:
         state: dict[str, Any] = provider.unstash_redirect_state(request, STATE_ID)
     except PermissionDenied:
-        raise PendingLoginError(_NO_PENDING_LOGIN) from None
+        raise no_pending_login() from None
     return state
 
 
@@ -150,7 +144,7 @@ def _exchange(
     login = provider.stack_login()
     record = PendingRecord.from_value(state.get(PENDING_KEY))
     if record is None:
-        raise PendingLoginError(_NO_PENDING_LOGIN)
+        raise no_pending_login()
     record.check(login.settings.login_timeout)
     try:
         token, claims = login.exchange(auth_key)
