@@ -22,6 +22,7 @@ refuses redirects (one response hook per HTTP library).
 
 from __future__ import annotations
 
+import http.cookiejar
 import inspect
 import threading
 import time
@@ -195,6 +196,7 @@ class SngineDialect:
         if getattr(session, "default_timeout", False) is None:
             session.default_timeout = self.settings.timeout
         _refuse_redirects(session)
+        _refuse_cookies(session)
         return session
 
     # -- the request
@@ -365,6 +367,19 @@ def _refuse_redirects(session: Any) -> None:
             session.event_hooks = {**event_hooks, "response": [*responses, hook]}
 
 
+#: A cookie policy that accepts no cookie and returns none: every Sngine
+#: answer sets PHPSESSID (3.13 also user_session, for 30 days), which the API
+#: never reads; sent back, they would link all of an app's users at the site.
+NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+
+
+def _refuse_cookies(session: Any) -> None:
+    """Give a session's cookie jar (requests' is a ``CookieJar``, httpx2's
+    ``Cookies`` holds one as ``jar``) the policy that keeps no cookie."""
+    cookies = session.cookies
+    getattr(cookies, "jar", cookies).set_policy(NO_COOKIES)
+
+
 def _rejected_both_ways(exc: ClientCredentialsError) -> ClientCredentialsError:
     return ClientCredentialsError(
         exc.message,
@@ -389,7 +404,9 @@ def compliance_fix(session: T, **options: Any) -> T:
     clients, :class:`~authlib_cashsocial.CashSocialSession` and
     the httpx2 ones, add all of that. Redirects are refused in both: a 3xx
     answer raises :class:`~authlib_cashsocial.errors.ProviderRedirectError`
-    before the library could follow it. Under ``token_method="auto"`` the first
+    before the library could follow it. Cookies too: the session's jar gets
+    a policy that keeps none and sends none (the site sets ``PHPSESSID`` on
+    every answer, which the API never reads). Under ``token_method="auto"`` the first
     exchange against a pre-4.0.4 server raises a ``ClientCredentialsError``
     saying to retry (the key is not used up); our clients retry by themselves.
 
