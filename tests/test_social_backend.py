@@ -315,11 +315,21 @@ class RecordingRelay:
 @pytest.fixture
 def relay(site: FakeSite) -> Iterator[tuple[RecordingRelay, str]]:
     """A :class:`RecordingRelay` to the fake site, and its URL."""
-    from authlib_cashsocial.testing import ThreadedWSGIServer
+    from werkzeug.serving import make_server
 
     recorder = RecordingRelay(site.base_url)
-    with ThreadedWSGIServer(recorder) as server:
-        yield recorder, server.base_url
+    # werkzeug's server, not the test servers' cheroot: cheroot refuses a
+    # request line's absolute-form target ("POST http://site/...") unless it
+    # runs as a proxy, which its public API does not offer.
+    server = make_server("127.0.0.1", 0, recorder, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield recorder, f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def log_in_through_the_site(app: RunningStack, user: str = "alice") -> Any:
