@@ -15,6 +15,7 @@ from authlib_cashsocial import CashSocialError
 from authlib_cashsocial.testing import FakeSite, Status
 
 from . import test_login_csrf as login_csrf
+from .apps import approve_at_site
 from .django_stacks import CALLBACK_PATHS, RunningStack, recorded_errors
 
 
@@ -867,3 +868,72 @@ def test_one_message_for_a_missing_pending_login(site: FakeSite, make_stack, sta
     error = recorded_errors()[-1]
     said = error.description if stack == "allauth" else error.detail
     assert no_pending_login().description in said
+
+
+# ------------------------------------------------------------------ two sites
+
+
+@pytest.mark.parametrize("stack", ["allauth"])
+def test_allauth_two_sngine_sites_never_share_an_account(site: FakeSite, make_stack):
+    """Issue 22.6: member 101 of each site is a person of their own. In
+    allauth's idiom each site is a provider instance (its app's
+    ``provider_id``, the ``SocialAccount.provider``), with its own login and
+    callback URLs and its own pending login."""
+    from authlib_cashsocial.testing.server import demo_site
+
+    app = make_stack()
+    from allauth.socialaccount.models import SocialAccount
+    from django.conf import settings
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    def login_at(provider_id: str, at_site: FakeSite) -> requests.Response:
+        start = app.browser.post(
+            f"{app.base_url}/accounts/cashsocial/{provider_id}/login/",
+            data={"csrfmiddlewaretoken": app.csrf_token()},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert start.status_code == 302, start.text
+        assert start.headers["Location"].startswith(at_site.base_url)
+        return app.callback(approve_at_site(at_site, start.headers["Location"]))
+
+    def app_of(provider_id: str, at_site: FakeSite) -> dict[str, Any]:
+        return {
+            "provider_id": provider_id,
+            "client_id": at_site.app.app_id,
+            "secret": at_site.app.app_secret,
+            "settings": {"base_url": at_site.base_url},
+        }
+
+    callback = app.base_url + "/accounts/cashsocial/{}/login/callback/"
+    site.app.redirect_url = callback.format("first")
+    with demo_site(redirect_url=callback.format("second")) as second:
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "cashsocial": {"APPS": [app_of("first", site), app_of("second", second)]}
+        }
+        tag = Template('{% load socialaccount %}{% provider_login_url "second" %}')
+        request = RequestFactory().get("/")
+        assert tag.render(Context({"request": request})) == (
+            "/accounts/cashsocial/second/login/"
+        )
+        assert login_at("first", site).status_code == 302
+        first_user = app.me()["username"]
+        # A login started at one site is not the other's pending login.
+        login_at("first", site)
+        forged = app.callback(
+            callback.format("second") + f"?auth_key={secrets.token_hex(16)}"
+        )
+        assert forged.status_code == 401
+        assert len(second.fake.requests_to("api/authorize")) == 0
+        app.logout()
+        # The second site's member 101 (same name and e-mail, by the demo's
+        # seed) is a new account: allauth's signup form, as for any
+        # provider whose e-mail is taken; never the first site's user.
+        done = login_at("second", second)
+        assert done.status_code == 302, done.text
+        assert done.headers["Location"] == "/accounts/3rdparty/signup/"
+        assert app.me() is None
+        assert first_user == "alice"
+    accounts = list(SocialAccount.objects.values_list("provider", "uid"))
+    assert accounts == [("first", "101")]

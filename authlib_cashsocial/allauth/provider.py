@@ -116,8 +116,22 @@ class CashSocialProvider(Provider):  # type: ignore[misc]
             social_token.app = self.app
         return social_token
 
+    @property
+    def state_id(self) -> str:
+        """The id of this app's pending login in allauth's state storage:
+        :data:`STATE_ID`, with the app's ``provider_id`` when it has one (one
+        pending login per site)."""
+        sub_id = self.sub_id
+        return STATE_ID if sub_id == self.id else f"{STATE_ID}:{sub_id}"
+
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
-        url = reverse("cashsocial_login")
+        """The login view of this app (``cashsocial/<provider_id>/login/``
+        when the app has a ``provider_id``, as allauth's provider instances)."""
+        provider_id = self.app.provider_id
+        url = reverse(
+            "cashsocial_login",
+            kwargs={"provider_id": provider_id} if provider_id else None,
+        )
         return f"{url}?{urlencode(kwargs)}" if kwargs else url
 
     def redirect(
@@ -134,7 +148,7 @@ class CashSocialProvider(Provider):  # type: ignore[misc]
         kwargs.pop("state_id", None)
         kwargs[PENDING_KEY] = PendingRecord(time.time()).as_dict()
         self.stash_redirect_state(
-            request, process, next_url, data, state_id=STATE_ID, **kwargs
+            request, process, next_url, data, state_id=self.state_id, **kwargs
         )
         endpoints = login.settings.endpoints
         return HttpResponseRedirect(

@@ -32,7 +32,7 @@ from allauth.socialaccount.providers.base.constants import AuthError
 from allauth.socialaccount.providers.base.views import BaseLoginView
 from allauth.utils import get_request_param
 from django.conf import settings as django_settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -42,7 +42,7 @@ from .._callback import auth_key_from_callback
 from .._login_start import FETCH_SITE_HEADER, START_METHODS, is_foreign_start
 from .._login_state import PendingRecord, no_pending_login
 from ..errors import AuthKeyRejectedError, CashSocialError, PendingLoginError
-from .provider import PENDING_KEY, STATE_ID, CashSocialProvider
+from .provider import PENDING_KEY, CashSocialProvider
 
 __all__ = ["CallbackView", "LoginView", "callback", "login"]
 
@@ -53,6 +53,9 @@ class LoginView(BaseLoginView):  # type: ignore[misc]
     method, gets the confirmation form."""
 
     provider_id = CashSocialProvider.id
+
+    def get_provider(self) -> CashSocialProvider:
+        return provider_for(self.request, self.kwargs.get("provider_id"))
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if allauth_settings.HEADLESS_ONLY:
@@ -80,8 +83,8 @@ class CallbackView(View):  # type: ignore[misc]
 
     http_method_names = ("get",)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        provider = get_adapter().get_provider(request, CashSocialProvider.id)
+    def get(self, request: HttpRequest, provider_id: str | None = None) -> HttpResponse:
+        provider = provider_for(request, provider_id)
         state: dict[str, Any] | None = None
         try:
             try:
@@ -92,7 +95,7 @@ class CallbackView(View):  # type: ignore[misc]
             state = _take_state(request, provider)
             token, claims = _exchange(request, provider, state, auth_key)
         except CashSocialError as error:
-            if state is None and (bounce := _strict_samesite_bounce(request)):
+            if state is None and (bounce := _strict_samesite_bounce(request, provider)):
                 return bounce
             return render_authentication_error(
                 request,
@@ -109,12 +112,28 @@ class CallbackView(View):  # type: ignore[misc]
         return complete_social_login(request, sociallogin)
 
 
+def provider_for(request: HttpRequest, provider_id: str | None) -> CashSocialProvider:
+    """The provider of the route's app: the provider's one app, or the app
+    whose ``provider_id`` the route names (404 for another provider's)."""
+    try:
+        provider = get_adapter().get_provider(
+            request, provider_id or CashSocialProvider.id
+        )
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    if not isinstance(provider, CashSocialProvider):
+        raise Http404
+    return provider
+
+
 def _take_state(request: HttpRequest, provider: CashSocialProvider) -> dict[str, Any]:
     """Take this browser's pending login out of allauth's state storage, so
     that it can never be used again; raise
     :class:`~authlib_cashsocial.errors.PendingLoginError` if there is none."""
     try:
-        state: dict[str, Any] = provider.unstash_redirect_state(request, STATE_ID)
+        state: dict[str, Any] = provider.unstash_redirect_state(
+            request, provider.state_id
+        )
     except PermissionDenied:
         raise no_pending_login() from None
     return state
@@ -159,7 +178,9 @@ def _exchange(
     return token, dict(claims)
 
 
-def _strict_samesite_bounce(request: HttpRequest) -> HttpResponse | None:
+def _strict_samesite_bounce(
+    request: HttpRequest, provider: CashSocialProvider
+) -> HttpResponse | None:
     """With ``SESSION_COOKIE_SAMESITE = "Strict"`` the browser comes back
     from the site without the session cookie: answer allauth's
     ``login_redirect`` page, whose same-site navigation to this same URL (with
@@ -181,7 +202,7 @@ def _strict_samesite_bounce(request: HttpRequest) -> HttpResponse | None:
         request,
         f"socialaccount/login_redirect.{account_settings.TEMPLATE_EXTENSION}",
         {
-            "provider": get_adapter().get_provider(request, CashSocialProvider.id),
+            "provider": provider,
             "redirect_to": redirect_to,
         },
     )
@@ -200,7 +221,7 @@ def _restash(
     if record is not None:
         rest[PENDING_KEY] = record.as_dict()
     provider.stash_redirect_state(
-        request, process, next_url, data, state_id=STATE_ID, **rest
+        request, process, next_url, data, state_id=provider.state_id, **rest
     )
 
 
