@@ -12,8 +12,12 @@ Callback, in this order: read and check the ``auth_key`` (a keyless or
 malformed callback consumes nothing); take this browser's pending login out
 of allauth's state storage and check its age; only then exchange the key and
 fetch the user info through :class:`~authlib_cashsocial.CashSocialSession`.
-Every failure is allauth's authentication error page, with the typed
-:class:`~authlib_cashsocial.errors.CashSocialError` as its ``exception``.
+Every failure goes through allauth's ``render_authentication_error``, with
+the typed :class:`~authlib_cashsocial.errors.CashSocialError` as its
+``exception`` and the pending login's state (so a headless start's failure
+goes back to the single-page app, as allauth's OAuth 2 callback sends it);
+with no pending login and a ``Strict`` session cookie, first allauth's
+same-site ``login_redirect`` bounce.
 """
 
 from __future__ import annotations
@@ -79,7 +83,8 @@ login = LoginView.as_view()
 
 @method_decorator(login_not_required, name="dispatch")
 class CallbackView(View):  # type: ignore[misc]
-    """The App Redirect URL: ``/accounts/cashsocial/login/callback/``."""
+    """The App Redirect URL: ``/accounts/cashsocial/login/callback/`` (or
+    ``/accounts/cashsocial/<provider_id>/login/callback/``)."""
 
     http_method_names = ("get",)
 
