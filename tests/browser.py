@@ -73,9 +73,9 @@ def click(driver: WebDriver, css: str) -> None:
 
 def sign_in(driver: WebDriver, username: str, password: str) -> None:
     WebDriverWait(driver, 10).until(
-        expected_conditions.presence_of_element_located((By.NAME, "username"))
+        expected_conditions.presence_of_element_located((By.NAME, "username_email"))
     )
-    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "username_email").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(password)
     click(driver, "#signin")
 

@@ -52,7 +52,7 @@ def test_denied_consent_leaves_the_demo_usable(tmp_path: Path):
         driver.get(app + "/")
         click(driver, "#login")
         sign_in(driver, "bob", "builder")
-        assert title_is(driver, "Log in with Cash Social Network")
+        assert title_is(driver, "Log in With Cash Social Network")
         click(driver, "#cancel")  # the site sends the user home; the app hears nothing
         assert "sends the app nothing" in text_of(driver, "#cancelled")
         click(driver, "#back")  # the fake's link back to the demo app

@@ -163,9 +163,9 @@ def test_cancel_lands_on_the_home_page_which_explains_and_links_back(site: FakeS
     consent = browser.get(
         f"{site.base_url}/api/oauth?app_id={site.app.app_id}", timeout=5
     )
-    assert "<title>Log in with Cash Social Network</title>" in consent.text
-    cancel = re.search(r'id=cancel href="([^"]+)"', consent.text).group(1)
-    home = browser.get(site.base_url + html.unescape(cancel), timeout=5)
+    assert "<title>Log in With Cash Social Network</title>" in consent.text
+    cancel = re.search(r'<a href="([^"]+)" class="btn', consent.text).group(1)
+    home = browser.get(html.unescape(cancel), timeout=5)
     assert home.status_code == 200
     assert urlsplit(home.url).path == "/"  # the site's home page
     assert "sends the app <b>nothing</b>" in home.text
@@ -175,27 +175,167 @@ def test_cancel_lands_on_the_home_page_which_explains_and_links_back(site: FakeS
     assert "id=cancelled" not in browser.get(site.base_url + "/", timeout=5).text
 
 
-def test_unknown_app_gets_an_html_page(site: FakeSite):
-    resp = requests.get(f"{site.base_url}/api/oauth?app_id=nope", timeout=5)
+def _signed_in_browser(site: FakeSite, user: str = "alice") -> requests.Session:
+    browser = requests.Session()
+    browser.cookies.set(*site.fake.sign_in_cookie(site.users[user]))
+    return browser
+
+
+@pytest.mark.parametrize("app_id", ["nope", "999", ""])
+def test_oauth_signed_out_shows_the_sign_in_page_whatever_the_app_id(
+    site: FakeSite, app_id
+):
+    # As on real 2.7 and 3.13: the app is only checked after signing in.
+    resp = requests.get(
+        f"{site.base_url}/api/oauth", params={"app_id": app_id}, timeout=5
+    )
+    assert (resp.status_code, resp.headers["content-type"]) == (
+        200,
+        "text/html; charset=UTF-8",
+    )
+    assert 'data-url="core/signin.php"' in resp.text
+
+
+def test_oauth_signed_in_unknown_app_gets_the_sites_error_page(site: FakeSite):
+    resp = _signed_in_browser(site).get(
+        f"{site.base_url}/api/oauth", params={"app_id": "999"}, timeout=5
+    )
+    assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/html")
-    assert "does not exist" in resp.text
+    assert "doesn&#x27;t exist or has been disabled" in resp.text
 
 
-def test_wrong_password_stays_on_sign_in(site: FakeSite):
+@pytest.mark.parametrize(
+    ("path", "signed_in"),
+    [("api/", False), ("api/x/deeper", False), ("api/oauth", True), ("nobody", False)],
+)
+def test_the_sites_404_page(site: FakeSite, path, signed_in):
+    http = _signed_in_browser(site) if signed_in else requests.Session()
+    resp = http.get(f"{site.base_url}/{path}", timeout=5)
+    assert resp.status_code == 404
+    assert resp.reason == "Not Found"
+    assert resp.headers["content-type"] == "text/html; charset=UTF-8"
+    assert "Oops! Page Not Be Found" in resp.text
+
+
+@pytest.mark.parametrize(
+    ("release", "cookies"),
+    [("2.7", {"PHPSESSID"}), ("3.13", {"PHPSESSID", "user_session"})],
+)
+def test_every_api_answer_sets_session_cookies(site: FakeSite, release, cookies):
+    # So that a test catches a client that keeps them and sends them back.
+    site.fake.release = release
+    for answer in (
+        requests.get(f"{site.base_url}/api/get_user_info", timeout=5),
+        _exchange(site, "0" * 32, method="GET"),
+        requests.get(f"{site.base_url}/api/nothing", timeout=5),
+    ):
+        assert set(answer.cookies.keys()) == cookies
+        assert answer.headers["Cache-Control"] == "no-store, no-cache, must-revalidate"
+    lasting = requests.get(f"{site.base_url}/api/nothing", timeout=5).raw.headers
+    user_session = [c for c in lasting.getlist("Set-Cookie") if "user_session" in c]
+    if release == "3.13":
+        (cookie,) = user_session
+        assert "Max-Age=2592000" in cookie
+        assert "SameSite=Lax" in cookie
+    else:
+        assert user_session == []
+
+
+def test_a_client_that_sends_the_cookies_back_gets_no_new_ones(site: FakeSite):
+    with requests.Session() as http:
+        first = http.get(f"{site.base_url}/api/nothing", timeout=5)
+        again = http.get(f"{site.base_url}/api/nothing", timeout=5)
+    assert "PHPSESSID" in first.cookies
+    assert "Set-Cookie" not in again.headers
+    assert "PHPSESSID=" in again.request.headers["Cookie"]
+
+
+def test_first_approval_is_an_xhr_answered_with_json_later_visits_redirect(
+    site: FakeSite,
+):
+    browser = _signed_in_browser(site, "bob")
+    oauth = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    consent = browser.get(oauth, allow_redirects=False, timeout=5)
+    assert consent.status_code == 200
+    assert f'data-id="{site.app.app_id}"' in consent.text
+    approve = f"{site.base_url}/includes/ajax/developers/app.php"
+    form = {"do": "oauth", "id": site.app.app_id}
+    # Without X-Requested-With the site sends the browser home.
+    assert browser.post(approve, data=form, allow_redirects=False).status_code == 302
+    answer = browser.post(
+        approve, data=form, headers={"X-Requested-With": "XMLHttpRequest"}, timeout=5
+    )
+    assert answer.headers["content-type"] == "application/json"
+    (redirect_url,) = answer.json().values()
+    assert re.fullmatch(
+        re.escape(site.app.redirect_url) + r"\?auth_key=[0-9a-f]{32}", redirect_url
+    )
+    assert "Location" not in answer.headers
+    later = browser.get(oauth, allow_redirects=False, timeout=5)
+    assert later.status_code == 302
+    assert later.headers["Location"].startswith(site.app.redirect_url + "?auth_key=")
+    assert later.headers["Location"] != redirect_url  # a fresh key
+
+
+def test_approving_signed_out_asks_to_sign_in(site: FakeSite):
+    answer = requests.post(
+        f"{site.base_url}/includes/ajax/developers/app.php",
+        data={"do": "oauth", "id": site.app.app_id},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+        timeout=5,
+    )
+    assert answer.json() == {"callback": "modal('#modal-login')"}
+
+
+@pytest.mark.parametrize(("release", "redirects"), [("2.7", False), ("3.13", True)])
+def test_the_first_visit_after_signing_in(site: FakeSite, release, redirects):
+    # 3.13 sends the browser back to the page that asked it to sign in.
+    site.fake.release = release
+    oauth = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    with requests.Session() as browser:
+        browser.get(oauth, timeout=5)  # the sign-in page
+        signed_in = browser.post(
+            f"{site.base_url}/includes/ajax/core/signin.php",
+            data={"username_email": "bob", "password": "builder"},
+            headers={"X-Requested-With": "XMLHttpRequest"},
+            timeout=5,
+        )
+        assert signed_in.json() == {"callback": "window.location.reload();"}
+        assert {"c_user", "xs"} <= set(signed_in.cookies.keys())
+        first = browser.get(oauth, allow_redirects=False, timeout=5)
+    if redirects:
+        assert (first.status_code, first.headers["Location"]) == (302, oauth)
+    else:
+        assert first.status_code == 200
+        assert "js_developers-oauth-app" in first.text
+
+
+@pytest.mark.parametrize("release", ["2.7", "3.13"])
+def test_wrong_password_is_a_json_error(site: FakeSite, release):
+    site.fake.release = release
     resp = requests.post(
-        f"{site.base_url}/signin",
-        data={"username": "alice", "password": "x"},
-        allow_redirects=False,
+        f"{site.base_url}/includes/ajax/core/signin.php",
+        data={"username_email": "alice", "password": "x"},
+        headers={"X-Requested-With": "XMLHttpRequest"},
         timeout=5,
     )
     assert resp.status_code == 200
-    assert "Wrong username or password" in resp.text
+    assert resp.json()["error"] is True
+    assert "The password you entered is incorrect" in resp.json()["message"]
+    assert "c_user" not in resp.cookies
+
+
+def test_the_scripted_browser_reports_a_refused_sign_in(site: FakeSite):
+    url = f"{site.base_url}/api/oauth?app_id={site.app.app_id}"
+    with pytest.raises(RuntimeError, match="password you entered is incorrect"):
+        site.browser.log_in(url, username="alice", password="nope")
 
 
 @pytest.mark.parametrize(
     ("release", "gender", "picture"),
     [
-        ("2.7", "female", "blank_profile.png"),
+        ("2.7", "female", "blank_profile_female.jpg"),  # even with a picture
         ("3.0", "Female", "blank_profile.png"),
         ("3.13", "Female", "photos/2024/05/alice.jpg"),
         ("4.2", "Female", "photos/2024/05/alice.jpg"),
@@ -259,6 +399,33 @@ def test_server_closes_idle_keep_alive_connections():
     http.close()
 
 
+@pytest.mark.parametrize(
+    ("release", "mixes_users", "bob_sees"),
+    [("2.7", None, "alice"), ("2.7", False, "bob"), ("3.13", None, "bob")],
+)
+def test_sngine_2_mixes_users_up(site: FakeSite, release, mixes_users, bob_sees):
+    """2.7's authorize_app writes each new token into every approval row (an
+    UPDATE without WHERE) and get_user_info answers the first row holding
+    it: bob, logging in after alice within the token's minute, is given
+    alice's profile, and no client can tell. 3.13 has the WHERE."""
+    from authlib_cashsocial import CashSocialSession
+
+    site.fake.release = release
+    site.fake.mixes_users = mixes_users
+    seen = []
+    for user in ("alice", "bob"):
+        with CashSocialSession(
+            site.app.app_id, site.app.app_secret, base_url=site.base_url
+        ) as session:
+            url, _ = session.create_authorization_url()
+            callback = site.browser.log_in(
+                url, username=user, password=site.users[user].password
+            )
+            session.fetch_token(authorization_response=callback)
+            seen.append(session.userinfo()["preferred_username"])
+    assert seen == ["alice", bob_sees]
+
+
 def test_the_scripted_browser_keeps_one_cookie_jar_per_member(site: FakeSite):
     """Logging in as bob after alice, in one test, logs bob in: a shared
     cookie jar would still be signed in as alice and return her callback."""
@@ -277,7 +444,7 @@ def test_the_scripted_browser_keeps_one_cookie_jar_per_member(site: FakeSite):
             subs.append(session.userinfo()["sub"])
     assert subs == ["101", "102", "101"]
     # alice's second login went straight through (already approved, signed in)
-    assert len(site.fake.requests_to("signin")) == 4  # GET + POST, alice and bob
+    assert len(site.fake.requests_to("includes/ajax/core/signin.php")) == 2
 
 
 def _refuses_connections(port: int) -> bool:
@@ -315,6 +482,21 @@ def test_closing_a_server_lets_the_request_being_served_finish():
     (answer,) = outcome
     assert isinstance(answer, requests.Response)
     assert answer.text == "late"
+
+
+def test_a_closed_server_and_its_app_are_freed():
+    import gc
+    import weakref
+
+    app = _HeldApp()
+    app.release.set()
+    server = ThreadedWSGIServer(app).start()
+    requests.get(server.base_url, timeout=30).close()
+    server.close()
+    refs = [weakref.ref(app), weakref.ref(server)]
+    del app, server
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
 
 
 def test_closing_a_server_twice_does_nothing_more():

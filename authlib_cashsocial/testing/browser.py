@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import html
+import json
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 __all__ = ["ScriptedBrowser"]
 
-_FORM_ACTION = re.compile(r'<form method=post action="?([^"\s>]+)"?', re.IGNORECASE)
-_CANCEL_LINK = re.compile(r'<a [^>]*id=cancel href="([^"]*)"', re.IGNORECASE)
-
-
-def _cancel_link(page: str) -> str:
-    match = _CANCEL_LINK.search(page)
-    return html.unescape(match.group(1)) if match else "/"
+# What a browser sees of Sngine's pages: the sign-in form and the consent
+# page's "Continue" button post by XHR (the site's JavaScript), "Cancel" is
+# a plain link.
+_SIGN_IN_FORM = re.compile(r'<form\b[^>]*\bdata-url="core/signin\.php"', re.IGNORECASE)
+_APPROVE_BUTTON = re.compile(
+    r'<button\b[^>]*class="[^"]*js_developers-oauth-app[^"]*"[^>]*>', re.IGNORECASE
+)
+_DATA_ID = re.compile(r'\bdata-id="([^"]*)"')
+_CANCEL_LINK = re.compile(r'<a href="([^"]*)" class="btn[^"]*"[^>]*>\s*Cancel\s*</a>')
+_SITE_PATH = re.compile(r"var site_path = (\"[^\"]*\")")
+_XHR = {"X-Requested-With": "XMLHttpRequest"}
+_RELOAD = "window.location.reload();"
 
 
 class ScriptedBrowser:
     """Follows the login link as a person would, over real HTTP, and returns
     the callback URL the site sends them to (without requesting it).
+
+    It does what a browser with the site's JavaScript does: the sign-in form
+    and the consent page's "Continue" are XHR POSTs to ``includes/ajax/``
+    (with ``X-Requested-With``), then the page reloads (after signing in) or
+    goes to the ``redirect_url`` of the JSON answer (after approving).
 
     Each member gets a browser of their own (a cookie jar): logging in as bob
     after alice signs bob in, where one shared jar would find alice still
@@ -67,28 +78,44 @@ class ScriptedBrowser:
         for _ in range(self.max_steps):
             if response.is_redirect:
                 target = urljoin(response.url, response.headers["Location"])
-                if not target.startswith(site):
+                if not _same_origin(target, site):
                     return target
                 response = self._get(http, target)
-            elif "id=signin" in response.text:
-                response = self._post(
+            elif _SIGN_IN_FORM.search(response.text):
+                answer = self._xhr(
                     http,
-                    urljoin(site, "/signin"),
+                    response.text,
+                    site,
+                    "core/signin.php",
+                    {"username_email": username, "password": password},
+                )
+                if answer.get("callback") != _RELOAD:
+                    raise RuntimeError(f"sign-in refused: {answer.get('message')}")
+                response = self._get(http, response.url)  # the page reloads
+            elif button := _APPROVE_BUTTON.search(response.text):
+                if not approve:
+                    cancel = _CANCEL_LINK.search(response.text)
+                    home = html.unescape(cancel.group(1)) if cancel else site
+                    self._get(http, urljoin(response.url, home))
+                    return None
+                app_id = _DATA_ID.search(button.group(0))
+                answer = self._xhr(
+                    http,
+                    response.text,
+                    site,
+                    "developers/app.php",
                     {
-                        "username": username,
-                        "password": password,
-                        "next": self._field(response.text, "next"),
+                        "do": "oauth",
+                        "id": html.unescape(app_id.group(1)) if app_id else "",
                     },
                 )
-            elif "id=approve" in response.text:
-                if not approve:
-                    self._get(http, urljoin(site, _cancel_link(response.text)))
-                    return None
-                action = _FORM_ACTION.search(response.text)
-                if action is None:
-                    raise RuntimeError("the consent page has no form")
-                target = urljoin(site, html.unescape(action.group(1)))
-                response = self._post(http, target, {})
+                redirect_url = answer.get("redirect_url")
+                if not isinstance(redirect_url, str):
+                    raise RuntimeError(f"approval refused: {answer}")
+                target = urljoin(response.url, redirect_url)
+                if not _same_origin(target, site):
+                    return target
+                response = self._get(http, target)
             else:
                 raise RuntimeError(
                     f"unexpected page at {response.url} (HTTP {response.status_code})"
@@ -98,12 +125,42 @@ class ScriptedBrowser:
     def _get(self, http: requests.Session, url: str) -> requests.Response:
         return http.get(url, allow_redirects=False, timeout=self.timeout)
 
-    def _post(
-        self, http: requests.Session, url: str, data: dict[str, str]
-    ) -> requests.Response:
-        return http.post(url, data=data, allow_redirects=False, timeout=self.timeout)
+    def _xhr(
+        self,
+        http: requests.Session,
+        page: str,
+        site: str,
+        script: str,
+        data: dict[str, str],
+    ) -> dict[str, object]:
+        """The page's JavaScript: POST to ``{site_path}/includes/ajax/...``."""
+        site_path = _SITE_PATH.search(page)
+        base = json.loads(site_path.group(1)) if site_path else site.rstrip("/")
+        answer = http.post(
+            f"{base}/includes/ajax/{script}",
+            data=data,
+            headers=_XHR,
+            allow_redirects=False,
+            timeout=self.timeout,
+        )
+        try:
+            decoded = answer.json()
+        except ValueError:
+            decoded = None
+        if not isinstance(decoded, dict):
+            raise RuntimeError(
+                f"the site answered {script} with HTTP {answer.status_code}, not JSON"
+            )
+        return decoded
 
-    @staticmethod
-    def _field(page: str, name: str) -> str:
-        match = re.search(rf'name={name} value="([^"]*)"', page)
-        return html.unescape(match.group(1)) if match else "/"
+
+def _same_origin(url: str, site: str) -> bool:
+    """Whether ``url`` is on ``site`` (``http://localhost`` and
+    ``http://localhost:80`` are one origin, as for a browser)."""
+    a, b = urlsplit(url), urlsplit(site)
+    default = {"http": 80, "https": 443}
+    return (a.scheme, a.hostname, a.port or default.get(a.scheme)) == (
+        b.scheme,
+        b.hostname,
+        b.port or default.get(b.scheme),
+    )
