@@ -26,6 +26,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from authlib_cashsocial import (
+    AccessTokenExpiredError,
+    AccessTokenInvalidError,
+    AuthKeyRejectedError,
+    ClientCredentialsError,
+    ProviderError,
+)
+from authlib_cashsocial._responses import error_from_message
 from authlib_cashsocial.testing import (
     FakeApp,
     FakeProviderServer,
@@ -461,6 +469,39 @@ def check_body(expected: dict, answer: requests.Response, base: str) -> None:
         assert page["title"] == body["title"]
         assert page["facts"][0] == body["facts"][0]  # the kind of page
         assert _shown_facts(page["facts"]) == _shown_facts(body["facts"])
+
+
+# The typed error each recorded API message must give (api/ answers only;
+# includes/ajax/ messages are the site's, for its own pages).
+RECORDED_MESSAGES = {
+    "Bad Request, invalid app_id": (ClientCredentialsError, "client_id"),
+    "We're sorry, but the application you're trying to use doesn't exist or "
+    "has been disabled": (ClientCredentialsError, "client_id"),
+    "Bad Request, invalid app_secret": (ClientCredentialsError, "client_secret"),
+    "Bad Request, invalid auth_key": (AuthKeyRejectedError, None),
+    "Bad Request, invalid access_token": (AccessTokenInvalidError, None),
+    "Bad Request, expired access_token": (AccessTokenExpiredError, None),
+    "Bad Request, invalid parameters": (ProviderError, None),
+}
+
+
+@pytest.mark.parametrize("version", sorted(TRANSCRIPTS))
+def test_each_recorded_api_error_gets_its_typed_error(version):
+    seen = set()
+    for scenario in _transcript(version)["scenarios"]:
+        body = scenario["response"]["body"]
+        if not scenario["request"]["path"].startswith("/api/") or not (
+            body["kind"] == "json" and body["json"].get("error")
+        ):
+            continue
+        message = body["json"]["message"]
+        expected, option = RECORDED_MESSAGES[message]
+        error = error_from_message(message)
+        assert type(error) is expected, message
+        assert getattr(error, "option", None) == option
+        assert error.message == message
+        seen.add(message)
+    assert seen == set(RECORDED_MESSAGES)
 
 
 def test_every_scenario_is_compared():
