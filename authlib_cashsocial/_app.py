@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from authlib.oidc.core import UserInfo
 
 from ._callback import read_callback
-from ._client import token_request_keywords
+from ._client import token_request_keywords, without_traceback
 from ._config import ConfigRead
 from ._dialect import SngineDialect
 from ._login_start import (
@@ -382,7 +382,7 @@ class CashSocialAppMixin(_AppBase):
         metadata = self.load_server_metadata()  # type: ignore[attr-defined]
         with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
             try:
-                token: dict[str, Any] = client.fetch_token(
+                client.fetch_token(
                     self.access_token_url,  # type: ignore[attr-defined]
                     code=auth_key,
                     **params,
@@ -390,7 +390,11 @@ class CashSocialAppMixin(_AppBase):
             except AuthKeyRejectedError:
                 self.pending.restore(session, pending)
                 raise
-            token["userinfo"] = client.userinfo()
+            # The token stays on the client (not in a local of this frame)
+            # until the user info is read: error trackers print frame locals.
+            userinfo = client.userinfo()
+            token: dict[str, Any] = client.token
+        token["userinfo"] = userinfo
         return token, pending
 
     def login_response(self, request: Any, *, next_url: str | None = None) -> Any:
@@ -443,12 +447,23 @@ class CashSocialAppMixin(_AppBase):
             return self.redirect_response(safe_next_url(pending.get("next")))
         return response
 
+    def request(self, method: str, url: str, token: Any = None, **kwargs: Any) -> Any:
+        """Authlib's ``request`` (and so ``get``, ``post``...), with this
+        package's errors raised from here: the frames below hold the token
+        (see :func:`~authlib_cashsocial._client.without_traceback`)."""
+        try:
+            return super().request(method, url, token=token, **kwargs)  # type: ignore[misc]
+        except CashSocialError as exc:
+            failure = without_traceback(exc)
+        del token, kwargs  # error trackers print frame locals
+        raise failure
+
     def userinfo(self, token: dict[str, Any] | None = None, **kwargs: Any) -> UserInfo:
         """The user's normalized claims; ``token`` defaults to Authlib's
         requested token, as for any provider."""
-        resp = self.get(  # type: ignore[attr-defined]
-            self.dialect.settings.endpoints.userinfo_url, token=token, **kwargs
-        )
+        url = self.dialect.settings.endpoints.userinfo_url
+        resp = self.request("GET", url, token=token, **kwargs)
+        del token  # error trackers print frame locals
         return self.dialect.userinfo_from_response(resp)
 
 
@@ -486,7 +501,7 @@ class AsyncCashSocialAppMixin(_AppBase):
         metadata = await self.load_server_metadata()  # type: ignore[attr-defined]
         async with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
             try:
-                token: dict[str, Any] = await client.fetch_token(
+                await client.fetch_token(
                     self.access_token_url,  # type: ignore[attr-defined]
                     code=auth_key,
                     **params,
@@ -494,7 +509,9 @@ class AsyncCashSocialAppMixin(_AppBase):
             except AuthKeyRejectedError:
                 await self.pending.arestore(session, pending)
                 raise
-            token["userinfo"] = await client.userinfo()
+            userinfo = await client.userinfo()  # the token stays on the client
+            token: dict[str, Any] = client.token
+        token["userinfo"] = userinfo
         return token, pending
 
     async def login_response(self, request: Any, *, next_url: str | None = None) -> Any:
@@ -541,13 +558,24 @@ class AsyncCashSocialAppMixin(_AppBase):
             return self.redirect_response(safe_next_url(pending.get("next")))
         return response
 
+    async def request(
+        self, method: str, url: str, token: Any = None, **kwargs: Any
+    ) -> Any:
+        """:meth:`CashSocialAppMixin.request`, as a coroutine."""
+        try:
+            return await super().request(method, url, token=token, **kwargs)  # type: ignore[misc]
+        except CashSocialError as exc:
+            failure = without_traceback(exc)
+        del token, kwargs  # error trackers print frame locals
+        raise failure
+
     async def userinfo(
         self, token: dict[str, Any] | None = None, **kwargs: Any
     ) -> UserInfo:
         """The user's normalized claims."""
-        resp = await self.get(  # type: ignore[attr-defined]
-            self.dialect.settings.endpoints.userinfo_url, token=token, **kwargs
-        )
+        url = self.dialect.settings.endpoints.userinfo_url
+        resp = await self.request("GET", url, token=token, **kwargs)
+        del token  # error trackers print frame locals
         return self.dialect.userinfo_from_response(resp)
 
 

@@ -26,7 +26,12 @@ from ._sngine import APP_ID_PARAM
 from ._transport import deadline, time_left
 from .errors import AccessTokenInvalidError, CashSocialError
 
-__all__ = ["AsyncClientMixin", "ClientMixin", "token_request_keywords"]
+__all__ = [
+    "AsyncClientMixin",
+    "ClientMixin",
+    "token_request_keywords",
+    "without_traceback",
+]
 
 # Authlib OAuth 2 client metadata that the framework apps pass to every
 # per-call client; the dialect fills them from base_url otherwise.
@@ -63,6 +68,17 @@ def token_request_keywords(
     accepted = ({"headers", *session_params} - _NEVER_FORWARDED) | _IGNORED_BY_SITE
     reject_unknown(kwargs, accepted, where=where)
     return {k: v for k, v in kwargs.items() if k not in _IGNORED_BY_SITE}
+
+
+def without_traceback(error: CashSocialError) -> CashSocialError:
+    """``error`` with the frames it was raised through dropped, to raise again
+    from the caller's frame. Below a client's public methods, Authlib's and
+    the HTTP library's frames hold the request as signed (the exchange's URL
+    or form with ``app_secret``, the user-info URL with the access token),
+    and error trackers (Sentry, Django's debug page) print every frame's
+    locals: the traceback starts where the caller called."""
+    error.__traceback__ = None
+    return error
 
 
 class _ClientBase:
@@ -253,6 +269,8 @@ class ClientMixin(_ClientBase):
                 )
             except self.transport_errors as exc:
                 failure = self._transport_failure(exc)
+            except CashSocialError as exc:  # a refused redirect, a bounded body...
+                failure = without_traceback(exc)
         raise failure  # outside the handler: nothing quoting the URL is chained
 
     def fetch_token(
@@ -268,9 +286,15 @@ class ClientMixin(_ClientBase):
         "expires_at"}``."""
         params = self._exchange_params(url, auth_key, authorization_response, kwargs)
         fetch = super().fetch_token  # type: ignore[misc]
-        return self.dialect.token_exchange(
-            lambda method: fetch(method=method, **params)
-        )
+        try:
+            token: dict[str, Any] = self.dialect.token_exchange(
+                lambda method: fetch(method=method, **params)
+            )
+        except CashSocialError as exc:  # the site's answer, read in Authlib's frames
+            failure = without_traceback(exc)
+        else:
+            return token
+        raise failure
 
     def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims (see *Normalized claims*)."""
@@ -310,6 +334,8 @@ class AsyncClientMixin(_ClientBase):
                 )
         except failures as exc:
             failure = self._transport_failure(exc)
+        except CashSocialError as exc:  # a refused redirect, a bounded body...
+            failure = without_traceback(exc)
         raise failure  # outside the handler: nothing quoting the URL is chained
 
     async def fetch_token(
@@ -323,9 +349,15 @@ class AsyncClientMixin(_ClientBase):
         """Exchange an ``auth_key`` (or the callback URL that carries it)."""
         params = self._exchange_params(url, auth_key, authorization_response, kwargs)
         fetch = super().fetch_token  # type: ignore[misc]
-        return await self.dialect.async_token_exchange(
-            lambda method: fetch(method=method, **params)
-        )
+        try:
+            token: dict[str, Any] = await self.dialect.async_token_exchange(
+                lambda method: fetch(method=method, **params)
+            )
+        except CashSocialError as exc:  # the site's answer, read in Authlib's frames
+            failure = without_traceback(exc)
+        else:
+            return token
+        raise failure
 
     async def userinfo(self, **kwargs: Any) -> UserInfo:
         """The signed-in user's normalized claims."""

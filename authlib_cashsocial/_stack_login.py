@@ -56,8 +56,11 @@ class StackLogin:
         ) as session:
             if user_agent is not None:
                 session.headers["User-Agent"] = user_agent
-            token = dict(session.fetch_token(auth_key=auth_key, **request_settings))
+            session.fetch_token(auth_key=auth_key, **request_settings)
+            # The token stays on the session (not in a local) until the user
+            # info is read: error trackers print every frame's locals.
             claims = session.userinfo(**request_settings)
+            token = dict(session.token)
         return token, claims
 
 

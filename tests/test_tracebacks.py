@@ -1,0 +1,214 @@
+"""No frame of the traceback of an error this package raises holds the
+app_secret or an access token, in a local, an argument or anything whose
+repr shows it: error trackers print frame locals. Each failure of the fault
+matrix (exchange and user info), from every client and through every
+framework app, is rendered by three that do: the Sentry SDK (its event kept
+in memory by ``before_send``, nothing sent), Django's technical 500 page and
+Werkzeug's debugger."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from authlib_cashsocial import CashSocialError
+from authlib_cashsocial.testing import FakeSite
+
+from .apps import _configure_django
+from .conftest import CLIENT_KINDS, Driver, log_in, make_client
+from .test_fault_matrix import CASES, Case, timeout_for
+
+
+@pytest.fixture(scope="module")
+def sentry_events() -> Iterator[Callable[[BaseException], str]]:
+    """Render an error as the Sentry SDK reports it, with its defaults
+    (frame locals included); the DSN names a loopback port that listens to
+    nothing, and ``before_send`` keeps the event instead of sending it."""
+    import sentry_sdk
+
+    unused = socket.socket()
+    unused.bind(("127.0.0.1", 0))
+    events: list[dict[str, Any]] = []
+
+    def keep(event: Any, _hint: Any) -> None:
+        events.append(event)
+
+    client = sentry_sdk.Client(
+        dsn=f"http://public@127.0.0.1:{unused.getsockname()[1]}/1",
+        before_send=keep,
+        default_integrations=False,
+    )
+    assert client.options["include_local_variables"]  # the SDK's default
+
+    def render(error: BaseException) -> str:
+        events.clear()
+        with sentry_sdk.new_scope() as scope:
+            scope.set_client(client)
+            scope.capture_exception(error)
+        [event] = events
+        frames = [
+            frame
+            for value in event["exception"]["values"]
+            for frame in value["stacktrace"]["frames"]
+        ]
+        assert any(frame.get("vars") for frame in frames)  # locals were read
+        return json.dumps(event, default=repr)
+
+    yield render
+    client.close()
+    unused.close()
+
+
+def django_page(error: BaseException) -> str:
+    _configure_django()
+    from django.test import RequestFactory
+    from django.views.debug import technical_500_response
+
+    request = RequestFactory().get("/auth")
+    answer = technical_500_response(request, type(error), error, error.__traceback__)
+    return answer.content.decode()
+
+
+def werkzeug_page(error: BaseException) -> str:
+    from werkzeug.debug.tbtools import DebugTraceback
+
+    return DebugTraceback(error).render_traceback_html()
+
+
+def _secrets(site: FakeSite) -> set[str]:
+    """The app secret and every access token the site issued."""
+    values = {site.app.app_secret}
+    for entry in site.fake.requests:
+        token = entry.param("access_token")
+        if token:
+            values.add(token)
+    return values
+
+
+def _assert_no_secret_shown(
+    site: FakeSite, error: BaseException, sentry_events: Callable[..., str]
+) -> None:
+    secrets = _secrets(site)
+    for render in (sentry_events, django_page, werkzeug_page):
+        shown = render(error)
+        for secret in secrets:
+            assert secret not in shown, f"{render.__name__} shows a secret"
+
+
+@pytest.mark.parametrize("kind", CLIENT_KINDS)
+@pytest.mark.parametrize("name", CASES)
+def test_a_clients_error_shows_no_secret(
+    site: FakeSite, sentry_events, kind: str, name: str
+):
+    case: Case = CASES[name]
+    # An old server: the secret travels in the exchange's URL.
+    site.fake.release = "4.0.3"
+    client = make_client(
+        kind,
+        site.app.app_id,
+        site.app.app_secret,
+        base_url=site.base_url,
+        token_method="get",
+        timeout=timeout_for(case),
+    )
+    driver = Driver(kind, client)
+    try:
+        callback = log_in(site, driver)
+        site.fake.inject(case.path, case.fault)
+        error = _login_error(driver, callback)
+    finally:
+        driver.close()
+    assert type(error) is case.expected
+    _assert_no_secret_shown(site, error, sentry_events)
+
+
+def _login_error(driver: Driver, callback: str) -> CashSocialError:
+    """A user's callback code: the frame that catches (this test's own frame
+    holds the site, secret and all)."""
+    try:
+        driver.fetch_token(authorization_response=callback)
+        driver.userinfo()
+    except CashSocialError as error:
+        return error
+    raise AssertionError("the login did not fail")
+
+
+def _raw_callback_route(framework: str, caught: list[BaseException]) -> Any:
+    """A README-style callback route: ``authorize_access_token()``, its error
+    kept for the test (as an error tracker would get it)."""
+
+    def flask_route(app: Any, oauth: Any) -> None:
+        remote = oauth.create_client("cashsocial")
+
+        @app.route("/raw/auth")
+        def raw_auth() -> Any:
+            try:
+                remote.authorize_access_token()
+            except CashSocialError as error:
+                caught.append(error)
+                return "failed", 500
+            return "ok"
+
+    def starlette_route(app: Any, oauth: Any) -> None:
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+
+        remote = oauth.create_client("cashsocial")
+
+        async def raw_auth(request: Any) -> Any:
+            try:
+                await remote.authorize_access_token(request)
+            except CashSocialError as error:
+                caught.append(error)
+                return PlainTextResponse("failed", status_code=500)
+            return PlainTextResponse("ok")
+
+        app.router.routes.insert(0, Route("/raw/auth", raw_auth))
+
+    def django_route(urls: list[Any], oauth: Any) -> None:
+        from django.http import HttpResponse
+        from django.urls import clear_url_caches, path
+
+        remote = oauth.create_client("cashsocial")
+
+        def raw_auth(request: Any) -> Any:
+            try:
+                remote.authorize_access_token(request)
+            except CashSocialError as error:
+                caught.append(error)
+                return HttpResponse("failed", status=500)
+            return HttpResponse("ok")
+
+        urls.insert(0, path("raw/auth", raw_auth))
+        clear_url_caches()
+
+    return {"flask": flask_route, "starlette": starlette_route}.get(
+        framework, django_route
+    )
+
+
+@pytest.mark.parametrize("release", ["4.2", "4.0.3"])
+@pytest.mark.parametrize("name", CASES)
+def test_a_framework_apps_error_shows_no_secret(
+    site: FakeSite, make_app, framework: str, sentry_events, name: str, release: str
+):
+    case: Case = CASES[name]
+    site.fake.release = release
+    caught: list[BaseException] = []
+    app = make_app(
+        # On the old server the secret travels in the exchange's URL.
+        token_method="get" if release == "4.0.3" else "auto",
+        timeout=timeout_for(case),
+        extra=_raw_callback_route(framework, caught),
+        callback_path="/raw/auth",
+    )
+    callback = app.at_site(app.start())
+    site.fake.inject(case.path, case.fault)
+    assert app.callback(callback).status_code == 500
+    [error] = caught
+    assert type(error) is case.expected
+    _assert_no_secret_shown(site, error, sentry_events)
