@@ -33,6 +33,7 @@ from ._transport import (
     check_destination,
     time_left,
 )
+from .errors import ConfigurationError
 
 __all__ = [
     "AsyncCashSocialClient",
@@ -43,6 +44,9 @@ __all__ = [
 
 #: The httpx2 client options that DeadlineTransport takes.
 DEADLINE_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
+#: httpx2 client options whose transports the synchronous client could not
+#: bound (a transport of the caller's own has no network backend of ours).
+_UNBOUNDED_OPTIONS = ("transport", "mounts")
 
 #: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
 TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
@@ -356,7 +360,14 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
     ``OAuth2Client``; a context manager, like ``httpx2.Client``.
 
     Takes the same options as :class:`~authlib_cashsocial.CashSocialSession`
-    plus ``httpx2.Client``'s own (``transport``, ``verify``, ``proxy``, ...).
+    plus ``httpx2.Client``'s own (``verify``, ``cert``, ``proxy``,
+    ``limits``, ``http2``, ...). ``timeout`` bounds each whole call, headers
+    and body, through the client's own transport (a proxy's connections
+    included); ``transport=`` and ``mounts=``, whose transports it could not
+    bound, raise :class:`~authlib_cashsocial.errors.ConfigurationError`
+    (:class:`AsyncCashSocialClient` takes them: its deadline bounds any
+    transport). As with any httpx2 client given a transport, the proxy
+    variables of the environment are not read: pass ``proxy=``.
 
     Example::
 
@@ -376,12 +387,20 @@ class CashSocialClient(ClientMixin, OAuth2Client):  # type: ignore[misc]
         client_secret: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if not {"transport", "proxy", "mounts"} & kwargs.keys():
-            # Deadline-bound connections; with a transport or proxy of your
-            # own, the deadline bounds reading the body only.
-            options = {k: kwargs.pop(k) for k in DEADLINE_OPTIONS if k in kwargs}
-            options.setdefault("limits", pool_limits(_pool_size(kwargs)))
-            kwargs["transport"] = DeadlineTransport(**options)
+        for option in _UNBOUNDED_OPTIONS:
+            if kwargs.get(option) is not None:
+                raise ConfigurationError(
+                    f"CashSocialClient does not take {option}=: timeout bounds a "
+                    "whole call (headers and body) only through its own "
+                    "transport, which takes verify, cert, proxy, limits, http1, "
+                    "http2 and trust_env. Pass those, or use "
+                    "AsyncCashSocialClient, whose timeout bounds any transport.",
+                    option=option,
+                )
+        # Deadline-bound connections, a proxy's included.
+        options = {k: kwargs.pop(k) for k in DEADLINE_OPTIONS if k in kwargs}
+        options.setdefault("limits", pool_limits(_pool_size(kwargs)))
+        kwargs["transport"] = DeadlineTransport(**options)
         super().__init__(client_id, client_secret, **kwargs)
 
     def send(

@@ -182,6 +182,93 @@ def test_dripping_headers_end_within_the_timeout(client_kind):
     assert elapsed < TIMEOUT + SLACK
 
 
+def drip_body(conn: socket.socket, stop: threading.Event) -> None:
+    """Headers at once, then a body of 1000 bytes, one every 0.2 s: to any
+    request, a proxied one (``GET http://site/...``) included."""
+    with conn:
+        conn.recv(65536)
+        try:
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n"
+            )
+            for _ in range(1000):
+                if stop.wait(0.2):
+                    return
+                conn.sendall(b" ")
+        except OSError:
+            return
+
+
+@pytest.mark.parametrize("client_kind", ["httpx", "httpx-async"])
+def test_a_proxy_of_the_callers_keeps_the_whole_call_bounded(client_kind):
+    """``proxy=`` (here a proxy that drips its answer's body): ``timeout``
+    still bounds the whole call."""
+    with raw_site(drip_body) as proxy:
+        client = make_client(
+            client_kind,
+            "1",
+            "s",
+            base_url="http://127.0.0.1:9",  # reached through the proxy only
+            proxy=proxy,
+            timeout=TIMEOUT,
+        )
+        driver = Driver(client_kind, client)
+        try:
+            started = time.monotonic()
+            with pytest.raises(ProviderTimeoutError):
+                driver.fetch_token(auth_key="a" * 32)
+            elapsed = time.monotonic() - started
+        finally:
+            driver.close()
+    assert elapsed < TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize("option", ["transport", "mounts"])
+def test_the_async_client_bounds_a_transport_of_the_callers(option):
+    """AsyncCashSocialClient's deadline (a cancel scope) bounds any
+    transport: one of the caller's own against a site that drips its body."""
+    import asyncio
+
+    from authlib_cashsocial._httpx import httpx2
+
+    with raw_site(drip_body) as base_url:
+        transport = httpx2.AsyncHTTPTransport()
+        own = transport if option == "transport" else {"all://": transport}
+        client = make_client(
+            "httpx-async", "1", "s", base_url=base_url, timeout=TIMEOUT, **{option: own}
+        )
+
+        async def exchange() -> float:
+            started = time.monotonic()
+            try:
+                with pytest.raises(ProviderTimeoutError):
+                    await client.fetch_token(auth_key="a" * 32)
+            finally:
+                await client.aclose()
+            return time.monotonic() - started
+
+        elapsed = asyncio.run(exchange())
+    assert elapsed < TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize("option", ["transport", "mounts"])
+def test_the_sync_httpx_client_refuses_a_transport_it_cannot_bound(option):
+    """A synchronous transport of the caller's own has no network backend of
+    ours: timeout could bound neither its headers nor its body, so the
+    combination is refused, naming what to pass instead."""
+    from authlib_cashsocial._httpx import httpx2
+
+    transport = httpx2.HTTPTransport()
+    own = transport if option == "transport" else {"all://": transport}
+    with pytest.raises(ConfigurationError) as failure:
+        make_client("httpx", "1", "s", base_url="http://127.0.0.1:9", **{option: own})
+    assert failure.value.option == option
+    assert "AsyncCashSocialClient" in failure.value.description
+    assert "proxy" in failure.value.description
+    transport.close()
+
+
 def test_a_deadline_socket_outlives_close_until_its_file():
     """The requests deadline socket borrows ``socket.socket.makefile``, which
     counts its files in ``_io_refs`` and is told of each closed one through
