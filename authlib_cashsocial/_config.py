@@ -88,6 +88,22 @@ def _of_a_longer_name(rest: str, accepted: Iterable[str]) -> bool:
     )
 
 
+def _squeezed(text: str) -> str:
+    return text.upper().replace("_", "").replace("-", "")
+
+
+def _misspelt_option(key: str, name: str) -> str | None:
+    """The option that ``key`` names under another case or separators than
+    Authlib's ``{NAME}_{OPTION}`` (``cashsocial_base_url``,
+    ``CASH_SOCIAL_BASE_URL``): read by nothing, such a key would leave the
+    default site in place."""
+    squeezed, head = _squeezed(key), _squeezed(name)
+    if not squeezed.startswith(head):
+        return None
+    rest = squeezed[len(head) :]
+    return next((o for o in sorted(REGISTRATION_KEYS) if _squeezed(o) == rest), None)
+
+
 def read_prefixed(
     items: Iterable[tuple[str, Any]],
     *,
@@ -107,7 +123,11 @@ def read_prefixed(
 
     read = ConfigRead(spell)
     for key, value in items:
-        if not isinstance(key, str) or not key.startswith(start):
+        if not isinstance(key, str):
+            continue
+        if not key.startswith(start):
+            if (misspelt := _misspelt_option(key, name)) is not None:
+                raise _unknown(written_prefix + key, misspelt, [misspelt], spell)
             continue
         option = key[len(start) :].lower()
         if option in REGISTRATION_KEYS:

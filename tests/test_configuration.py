@@ -201,6 +201,33 @@ def test_an_app_factory_refuses_a_bad_config_at_first_use(site: FakeSite, more, 
     assert site.app.app_secret not in str(failure.value)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "cashsocial_base_url",
+        "Cashsocial_Base_Url",
+        "CASH_SOCIAL_BASE_URL",
+        "CASHSOCIAL-BASE-URL",
+    ],
+)
+def test_a_misspelt_prefix_is_refused_not_the_default_site(site: FakeSite, key: str):
+    """Authlib reads CASHSOCIAL_CLIENT_ID and our reader took every
+    CASHSOCIAL_* key: a base URL under another case or separator was read by
+    nothing, and the login (and so the exchange, with the secret) went to
+    the default site."""
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth()
+    authlib_cashsocial.register(oauth)
+    config = _site_config(site)
+    config[key] = config.pop("CASHSOCIAL_BASE_URL")
+    _flask_factory_without_routes(oauth, config)
+    with pytest.raises(ConfigurationError) as failure:
+        oauth.create_client("cashsocial")
+    assert failure.value.description.startswith(f"{key} is not")
+    assert "Did you mean CASHSOCIAL_BASE_URL?" in failure.value.description
+
+
 def _flask_factory_without_routes(oauth: Any, config: dict[str, Any]) -> Any:
     """``create_app()`` of a factory that does not touch the registration."""
     from flask import Flask
@@ -280,6 +307,19 @@ def test_starlette_reads_its_env_file_and_environ_after_the_prefix(tmp_path):
     settings = remote.dialect.settings
     assert settings.endpoints.base_url == "http://127.0.0.1:9"
     assert settings.max_response_size == 4096
+
+
+def test_starlette_refuses_a_misspelt_prefix_in_its_environ():
+    from starlette.config import Config
+
+    environ = {
+        "CASHSOCIAL_CLIENT_ID": "1",
+        "CASHSOCIAL_CLIENT_SECRET": "s",
+        "cashsocial_base_url": "http://127.0.0.1:9",
+    }
+    with pytest.raises(ConfigurationError) as failure:
+        _starlette_register(Config(environ=environ))
+    assert "Did you mean CASHSOCIAL_BASE_URL?" in failure.value.description
 
 
 def test_a_config_that_cannot_be_listed_is_read_key_by_key():
