@@ -377,8 +377,11 @@ class CashSocialAppMixin(_AppBase):
         callback = "?" + query_string
         auth_key, state = read_callback(callback)  # before touching the login
         pending = self.pending.consume(session, callback_state=state)
-        # One per-call client (Authlib's factory) for both requests: the
-        # user info needs the token just fetched, nothing else differs.
+        # One per-call client for both requests: the user info needs the
+        # token just fetched, nothing else differs. _get_oauth_client is
+        # Authlib's own (private) factory, the one its fetch_access_token and
+        # request use; every login test of the three apps fails loudly if
+        # Authlib renames it.
         metadata = self.load_server_metadata()  # type: ignore[attr-defined]
         with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
             try:
@@ -499,6 +502,7 @@ class AsyncCashSocialAppMixin(_AppBase):
         auth_key, state = read_callback(callback)  # before touching the login
         pending = await self.pending.aconsume(session, callback_state=state)
         metadata = await self.load_server_metadata()  # type: ignore[attr-defined]
+        # Authlib's per-call client factory (see CashSocialAppMixin.finish_login).
         async with self._get_oauth_client(**metadata) as client:  # type: ignore[attr-defined]
             try:
                 await client.fetch_token(
