@@ -212,3 +212,20 @@ def test_a_framework_apps_error_shows_no_secret(
     [error] = caught
     assert type(error) is case.expected
     _assert_no_secret_shown(site, error, sentry_events)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_django_stacks_error_shows_no_secret(
+    site: FakeSite, make_stack, stack: str, sentry_events, name: str
+):
+    """The django-allauth provider and the social-auth backend: the error
+    each records (allauth's hook gets ours, social-core's middleware its own,
+    ours chained)."""
+    from .django_stacks import recorded_errors
+    from .test_fault_matrix import callback_under_fault
+
+    case: Case = CASES[name]
+    site.fake.release = "4.0.3"
+    app = make_stack(timeout=timeout_for(case), token_method="get")
+    callback_under_fault(site, app, case)
+    _assert_no_secret_shown(site, recorded_errors()[-1], sentry_events)
