@@ -81,6 +81,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _shown_argument(word: str) -> str:
+    """A word of the command line as an error may repeat it: a URL, or an
+    option's ``=URL``, without its user, password, query or fragment."""
+    option, equals, value = (
+        word.partition("=") if word.startswith("-") else ("", "", word)
+    )
+    return option + equals + (_shown(value) if value else "")
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -491,7 +500,7 @@ def _parser() -> argparse.ArgumentParser:
         default="alice",
         help="--script: the member who logs in (alice, bob or olga)",
     )
-    demo.set_defaults(run=_demo)
+    demo.set_defaults(run=_demo, command_parser=demo)
 
     fake = commands.add_parser(
         "fake-provider",
@@ -516,14 +525,21 @@ def _parser() -> argparse.ArgumentParser:
         type=_redirect_url,
         help="the App Redirect URL of the demo app (your app's callback)",
     )
-    fake.set_defaults(run=_fake_provider)
+    fake.set_defaults(run=_fake_provider, command_parser=fake)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unrecognized = parser.parse_known_args(argv)
+    if unrecognized:
+        # parse_args() reports a command's unknown words as the top level's
+        # ("see ... --help", which lists no option of the command) and
+        # verbatim, a URL's password included
+        command_parser = getattr(args, "command_parser", parser)
+        shown = " ".join(_shown_argument(word) for word in unrecognized)
+        command_parser.error(f"unrecognized arguments: {shown}")
     if args.command is None:
         parser.error("give a command: demo or fake-provider")
     try:

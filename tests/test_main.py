@@ -179,6 +179,13 @@ def test_the_secret_is_refused_on_the_command_line():
         (("fake-provider", "--redirect-url", "http://h:99999/cb"), "no valid port"),
         (("--bogus",), "unrecognized arguments: --bogus"),
         (("--bogus", "demo"), "unrecognized arguments: --bogus"),
+        # was reported by the top level, which has no such options to list
+        (
+            ("demo", "--bogus"),
+            "demo: error: unrecognized arguments: --bogus (see "
+            "python -m authlib_cashsocial demo --help)",
+        ),
+        (("fake-provider", "extra"), "fake-provider: error: unrecognized arg"),
         ((), "give a command: demo or fake-provider"),
         (("dmeo",), "invalid choice: 'dmeo'"),
     ],
@@ -199,6 +206,10 @@ def test_a_misuse_is_one_line_not_a_traceback(args, expected):
         ("demo", "--client-id", "1", "--base-url", "user:hunter2pw@social.example"),
         ("fake-provider", "--redirect-url", "https://user:hunter2pw@app.example/cb"),
         ("fake-provider", "--redirect-url", "user:hunter2pw@app.example/cb"),
+        # an unknown option's value was repeated verbatim
+        ("demo", "--bogus", "https://user:hunter2pw@social.example/x"),
+        ("fake-provider", "--bogus=https://user:hunter2pw@h.example/?k=hunter2pw"),
+        ("demo", "--script", "user:hunter2pw@social.example"),
     ],
 )  # fmt: skip
 def test_no_error_repeats_a_credential_of_a_url(args):
