@@ -3,6 +3,10 @@ checks still run on every request, only their fixed inputs are kept."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 import authlib_cashsocial
@@ -55,33 +59,73 @@ def test_pool_size_must_be_a_positive_whole_number(value):
     assert failure.value.option == "pool_size"
 
 
-def test_pool_size_sizes_every_clients_pool():
-    from authlib_cashsocial.httpx_client import (
-        AsyncCashSocialClient,
-        CashSocialClient,
-        SharedAsyncConnections,
-    )
-    from authlib_cashsocial.requests_client import SharedConnections
+class Gathering:
+    """A site whose answers wait until ``size`` requests are in, so that a
+    client holds that many connections at once; it records each request's
+    client port (one per connection)."""
 
-    session = authlib_cashsocial.CashSocialSession("42", "s3cret", pool_size=7)
-    assert session.get_adapter(SITE)._pool_maxsize == 7
-    session.close()
-    default = authlib_cashsocial.CashSocialSession("42", "s3cret")
-    assert default.get_adapter(SITE)._pool_maxsize == 100
-    default.close()
-    with CashSocialClient("42", "s3cret", pool_size=7) as client:
-        pool = client._transport.pool
-        assert pool._max_keepalive_connections == 7
-        assert pool._max_connections == 100
-    shared = SharedConnections.for_client_kwargs({}, pool_size=9)
-    assert shared.adapter._pool_maxsize == 9
-    shared.close()
-    limits = SharedAsyncConnections.for_client_kwargs({}, pool_size=9)._options
-    assert limits["limits"].max_keepalive_connections == 9
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.barrier = threading.Barrier(size, timeout=30)
+        self.ports: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.ports.append(environ["REMOTE_PORT"])
+        self.barrier.wait()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    def burst(self, driver) -> set[str]:
+        """``size`` calls at once; the connections they came on."""
+        before = len(self.ports)
+        client = driver.client
+
+        def call():
+            return client.request("GET", client.userinfo_url, withhold_token=True)
+
+        if driver.kind == "httpx-async":
+
+            async def gather() -> list:
+                return await asyncio.gather(*(call() for _ in range(self.size)))
+
+            answers = driver._run(gather())
+        else:
+            with ThreadPoolExecutor(self.size) as pool:
+                answers = list(pool.map(lambda _: call(), range(self.size)))
+        assert [answer.status_code for answer in answers] == [200] * self.size
+        return set(self.ports[before:])
+
+
+@pytest.mark.parametrize(
+    ("pool_size", "kept"), [(2, 2), (None, 4)], ids=["pool_size=2", "default"]
+)
+def test_pool_size_is_how_many_connections_a_client_keeps(client_kind, pool_size, kept):
+    """After a burst of 4 calls at once, a client keeps ``pool_size``
+    connections for the next burst (100 by default: all four)."""
+    from .apps import serve_wsgi
+    from .conftest import Driver, make_client
+
+    site = Gathering(4)
+    options = {} if pool_size is None else {"pool_size": pool_size}
+    with serve_wsgi(site) as base_url:
+        client = make_client(client_kind, "42", "s3cret", base_url=base_url, **options)
+        driver = Driver(client_kind, client)
+        try:
+            first = site.burst(driver)
+            second = site.burst(driver)
+        finally:
+            driver.close()
+    assert len(first) == 4
+    assert len(first & second) == kept
+
+
+def test_limits_of_the_callers_win_over_pool_size():
+    from authlib_cashsocial.httpx_client import SharedAsyncConnections
+
     own = SharedAsyncConnections.for_client_kwargs({"limits": "own"}, pool_size=9)
-    assert own._options["limits"] == "own"  # the user's limits win
-    client = AsyncCashSocialClient("42", "s3cret", pool_size=5)
-    assert client._transport._pool._max_keepalive_connections == 5
+    assert own._options["limits"] == "own"
 
 
 @pytest.mark.parametrize("framework", ["flask", "starlette"])
