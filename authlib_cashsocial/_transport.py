@@ -131,9 +131,13 @@ def check_destination(url: str, base_url: str) -> None:
 def redirect_error(status: int, location: str | None, request_url: str) -> Exception:
     """The typed error for a 3xx answer: it names the target's origin only
     (the path and query may carry anything, secrets included)."""
-    target = origin(urljoin(request_url, location or ""))
+    try:
+        target = origin(urljoin(request_url, location or ""))
+    except ValueError:  # a Location urllib cannot read (an unclosed "[")
+        target = ""
     return ProviderRedirectError(
-        f"The site answered HTTP {status} with a redirect to {target}, which "
+        f"The site answered HTTP {status} with a redirect to "
+        f"{target or 'an address that cannot be read'}, which "
         "this client never follows (the credentials would go along). If the "
         "site moved, set base_url to its new address.",
         location_origin=target,

@@ -208,8 +208,9 @@ class UnexpectedResponseError(CashSocialError):
 class ProviderRedirectError(UnexpectedResponseError):
     """The site answered an API call with a redirect, which is never followed:
     the credentials would go wherever it points. ``location_origin`` is the
-    target's scheme, host and port (never its path or query). A site that
-    moved (to https, to another host) needs a new ``base_url``."""
+    target's scheme, host and port (never its path or query; empty when the
+    ``Location`` cannot be read as a URL). A site that moved (to https, to
+    another host) needs a new ``base_url``."""
 
     error = "unexpected_redirect"
 

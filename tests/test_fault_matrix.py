@@ -109,6 +109,11 @@ CASES = {
     "redirect-307-user-info": Case(
         USER, Redirect("http://127.0.0.1:9/x", status=307), ProviderRedirectError
     ),
+    # A Location that urllib cannot parse (an unclosed IPv6 bracket): still
+    # the typed error, not the ValueError of reading its origin.
+    "redirect-to-a-broken-url": Case(
+        TOKEN, Redirect("http://[::1/x", status=302), ProviderRedirectError
+    ),
     "dripping-body": Case(TOKEN, Drip(interval=0.1, size=200), ProviderTimeoutError),
     "gzip-bomb": Case(USER, GzipBomb(64 * 1024 * 1024), UnexpectedResponseError),
     "corrupt-gzip": Case(
