@@ -11,9 +11,10 @@ site never creates a pending login by itself. The browser says so in
 * ``same-origin`` (the app's own pages), ``none`` (a typed URL, a bookmark)
   and no header at all (old browsers, test clients, scripts): the login
   starts, as Authlib's ``GET /login`` convention expects;
-* ``cross-site`` and ``same-site``: a small page of ours with one link to
-  the same URL. The user's click on it is a ``same-origin`` navigation, which
-  no other site can produce, and the page can be neither framed
+* ``cross-site`` and ``same-site`` (and any other value, repeated headers
+  included): a small page of ours with one link to the same URL. The user's
+  click on it is a ``same-origin`` navigation, which no other site can
+  produce, and the page can be neither framed
   (clickjacking) nor cached. ``same-site`` counts as foreign because sibling
   subdomains are often run by other people (shared hosting, user pages).
 
@@ -50,7 +51,10 @@ __all__ = [
 FETCH_SITE_HEADER = "Sec-Fetch-Site"
 #: The HTTP methods that may start a login (the ``Allow`` of a 405).
 START_METHODS = ("GET", "POST")
-_FOREIGN = frozenset({"cross-site", "same-site"})
+#: The values that may start a login at once; any other (``cross-site``,
+#: ``same-site``, a value no browser sends, repeated headers joined by the
+#: server as ``cross-site, none``) is a foreign start.
+_OWN = frozenset({"same-origin", "none"})
 
 #: Response headers of the confirmation page: never framed, never cached.
 CONFIRMATION_HEADERS = {
@@ -64,15 +68,20 @@ CONFIRMATION_HEADERS = {
 
 
 def is_foreign_start(fetch_site: str | None) -> bool:
-    """True when the browser says (in ``Sec-Fetch-Site``, given here) that
-    another site asked for this login start.
+    """True when the browser says (in ``Sec-Fetch-Site``, given here; its
+    repeats joined by commas) that another site asked for this login start:
+    unless every value is ``same-origin`` or ``none``.
 
     Example::
 
         >>> is_foreign_start("cross-site"), is_foreign_start(None)
         (True, False)
+        >>> is_foreign_start("cross-site, none"), is_foreign_start(" None ")
+        (True, False)
     """
-    return isinstance(fetch_site, str) and fetch_site.strip().lower() in _FOREIGN
+    if not isinstance(fetch_site, str):
+        return False
+    return not {value.strip().lower() for value in fetch_site.split(",")} <= _OWN
 
 
 def confirmation_page(

@@ -85,7 +85,9 @@ class StarletteCashSocialApp(_app.AsyncCashSocialAppMixin, StarletteOAuth2App): 
             method=request.method,
             session=request.session,
             query_string=query,
-            fetch_site=request.headers.get(_app.FETCH_SITE_HEADER),
+            # Every copy of the header: get() would read the first only.
+            fetch_site=", ".join(request.headers.getlist(_app.FETCH_SITE_HEADER))
+            or None,
             here=request.url.path + (f"?{query}" if query else ""),
         )
 

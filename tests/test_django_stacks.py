@@ -455,6 +455,26 @@ def test_allauth_start_every_method_and_fetch_site(
         del settings.SOCIALACCOUNT_LOGIN_ON_GET
 
 
+@pytest.mark.parametrize("stack", ["allauth"])
+@pytest.mark.parametrize("fetch_site", ["cross-site, none", "none, same-site", "?"])
+def test_allauth_start_with_a_joined_or_unknown_fetch_site(
+    site: FakeSite, make_stack, fetch_site: str
+):
+    """Repeated headers joined by the server, or a value no browser sends:
+    a foreign start (LOGIN_ON_GET redirected and stashed a pending login)."""
+    app = make_stack()
+    from django.conf import settings
+
+    settings.SOCIALACCOUNT_LOGIN_ON_GET = True
+    try:
+        answer = start_with(app, "GET", fetch_site, "login")
+    finally:
+        del settings.SOCIALACCOUNT_LOGIN_ON_GET
+    assert answer.status_code == 200
+    assert 'method="post"' in answer.text
+    assert not holds_a_pending_login(app)
+
+
 @pytest.mark.parametrize("stack", ["social"])
 def test_social_start_every_method_and_fetch_site(site: FakeSite, make_stack):
     check_every_start(make_stack(), "login", login_on_get=False)

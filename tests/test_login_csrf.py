@@ -233,3 +233,51 @@ def test_the_confirmation_page_calls_cash_social_by_its_name():
     assert "<h1>Log in to this site with Cash Social Network?</h1>" in text
     assert "your account at cs.moneypoolscash.com." in text
     cashsocial.close()
+
+
+def _start_with_raw_headers(app: RunningApp, path: str, headers: list[tuple[str, str]]):
+    """A GET of ``path`` with ``headers`` as written, repeats included (an
+    HTTP library would merge them), in the browser's cookie jar."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(app.base_url)
+    assert where.hostname
+    assert where.port
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    try:
+        conn.putrequest("GET", path)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders()
+        answer = conn.getresponse()
+        answer.read()
+    finally:
+        conn.close()
+    cookie = answer.getheader("Set-Cookie")
+    if cookie:
+        name, _, rest = cookie.partition("=")
+        app.browser.cookies.set(name, rest.split(";")[0])
+    return answer
+
+
+@pytest.mark.parametrize(("login", "callback"), ROUTES, ids=ROUTE_IDS)
+@pytest.mark.parametrize(
+    "values",
+    [("none", "cross-site"), ("cross-site, none",), ("?",)],
+    ids=["repeated", "joined", "unknown"],
+)
+def test_a_fetch_site_that_is_not_one_own_value_starts_no_login(
+    site: FakeSite, make_app, login, callback, values
+):
+    """WSGI servers join repeated headers (``cross-site, none``: that
+    stored a pending login) or keep the last (cheroot, here); Starlette's
+    ``headers.get`` read the first only. Whatever reaches the app, only
+    ``same-origin`` or ``none`` (or no header) starts a login."""
+    app = make_app(callback_path=callback)
+    headers = [("Sec-Fetch-Site", value) for value in values]
+    answer = _start_with_raw_headers(app, login, headers)
+    assert answer.status == 200  # the confirmation page
+    forged = visit(app, f"{callback}?auth_key={secrets.token_hex(16)}", None)
+    assert forged.status_code == 400
+    assert app.exchanges() == 0
