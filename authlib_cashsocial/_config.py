@@ -92,16 +92,17 @@ def _squeezed(text: str) -> str:
     return text.upper().replace("_", "").replace("-", "")
 
 
-def _misspelt_option(key: str, name: str) -> str | None:
+def _misspelt_option(
+    key: str, name: str, accepted: Iterable[str] = REGISTRATION_KEYS
+) -> str | None:
     """The option that ``key`` names under another case or separators than
-    Authlib's ``{NAME}_{OPTION}`` (``cashsocial_base_url``,
-    ``CASH_SOCIAL_BASE_URL``): read by nothing, such a key would leave the
-    default site in place."""
+    ``{NAME}_{OPTION}`` (``cashsocial_base_url``, ``CASH_SOCIAL_BASE_URL``):
+    read by nothing, such a key would leave the default site in place."""
     squeezed, head = _squeezed(key), _squeezed(name)
     if not squeezed.startswith(head):
         return None
     rest = squeezed[len(head) :]
-    return next((o for o in sorted(REGISTRATION_KEYS) if _squeezed(o) == rest), None)
+    return next((o for o in sorted(accepted) if _squeezed(o) == rest), None)
 
 
 def read_prefixed(
@@ -360,6 +361,12 @@ def social_options(
     prefix = f"SOCIAL_AUTH_{backend_name.upper().replace('-', '_')}_"
     for full in setting_names:
         if not full.startswith(prefix):
+            misspelt = _misspelt_option(full, prefix, SOCIAL_KEYS)
+            if misspelt is not None:  # SOCIAL_AUTH_CASH_SOCIAL_BASE_URL
+                raise ConfigurationError(
+                    f"{full} is not read. Did you mean {prefix}{misspelt}? " + _SEE,
+                    option=full,
+                )
             continue
         rest = full[len(prefix) :]
         if rest in SOCIAL_KEYS:

@@ -158,6 +158,8 @@ def _setting_of_key(backend: Any, error: ConfigurationError) -> str:
     prefix = f"SOCIAL_AUTH_{backend.name.upper()}_"
     if error.option.startswith(prefix):
         return error.option[len(prefix) :].split("[")[0]
+    if error.option.startswith("SOCIAL_AUTH_"):  # the prefix misspelt
+        return error.option
     return "OPTIONS"
 
 

@@ -771,6 +771,33 @@ def test_social_settings_are_read_whole(site: FakeSite, make_stack, settings, wo
     assert site.app.app_secret not in str(no.value.detail)
 
 
+def test_a_misspelt_social_prefix_is_refused(site: FakeSite):
+    """SOCIAL_AUTH_CASH_SOCIAL_BASE_URL beside the right KEY and SECRET was
+    read by nothing: the login and the exchange went to the default site."""
+    pytest.importorskip("social_django")
+    from django.test import override_settings
+    from social_core.exceptions import AuthConfigurationError
+
+    make_stack_for_social(site)
+    from django.conf import settings
+
+    base_url = settings.SOCIAL_AUTH_CASHSOCIAL_BASE_URL
+    del settings.SOCIAL_AUTH_CASHSOCIAL_BASE_URL
+    try:
+        with (
+            override_settings(SOCIAL_AUTH_CASH_SOCIAL_BASE_URL=base_url),
+            pytest.raises(AuthConfigurationError) as no,
+        ):
+            _social_backend().stack_login()
+    finally:
+        settings.SOCIAL_AUTH_CASHSOCIAL_BASE_URL = base_url
+    assert (
+        "SOCIAL_AUTH_CASH_SOCIAL_BASE_URL is not read. Did you mean "
+        "SOCIAL_AUTH_CASHSOCIAL_BASE_URL?" in str(no.value.detail)
+    )
+    assert no.value.parameter == "SOCIAL_AUTH_CASH_SOCIAL_BASE_URL"
+
+
 def make_stack_for_social(site: FakeSite) -> None:
     from .django_stacks import configure_stack
 
