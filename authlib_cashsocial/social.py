@@ -46,7 +46,7 @@ from social_core.exceptions import (
 from social_core.utils import user_agent
 
 from ._callback import auth_key_from_callback
-from ._config import social_options
+from ._config import StackOptions, social_options
 from ._login_state import PendingRecord, no_pending_login
 from ._stack_login import StackLogin, login_for
 from .errors import (
@@ -195,19 +195,26 @@ class CashSocialAuth(BaseAuth[Any]):
         ``context["cashsocial_error"]`` is ``invalid_configuration``)."""
         settings_of = dict(_SETTING_OF_OPTION)
         try:
-            read = social_options(self.name, self._own_setting, self._setting_names())
-            if "timeout" not in read.options:  # social-core's, as its requests take
-                for name in ("REQUESTS_TIMEOUT", "URLOPEN_TIMEOUT"):
-                    if (timeout := self.setting(name)) is not None:
-                        read.options["timeout"], settings_of["timeout"] = timeout, name
-                        read.names["timeout"] = f"social-core's {name}"
-                        break
-            login = login_for(*read)
+            # No local of this frame holds the options read (the secret):
+            # error trackers print frame locals.
+            login = login_for(*self._options_read(settings_of))
         except ConfigurationError as error:
             failure = _configuration_error(self, error, stage, settings_of)
         else:
             return login
         raise failure  # outside the handler: no chained cause in the logs
+
+    def _options_read(self, settings_of: dict[str, str]) -> StackOptions:
+        """The backend's settings, with social-core's own timeout settings
+        when ``OPTIONS`` has none (``settings_of`` learns which was read)."""
+        read = social_options(self.name, self._own_setting, self._setting_names())
+        if "timeout" not in read.options:  # social-core's, as its requests take
+            for name in ("REQUESTS_TIMEOUT", "URLOPEN_TIMEOUT"):
+                if (timeout := self.setting(name)) is not None:
+                    read.options["timeout"], settings_of["timeout"] = timeout, name
+                    read.names["timeout"] = f"social-core's {name}"
+                    break
+        return read
 
     def http_settings(self) -> dict[str, Any]:
         """social-core's HTTP settings as the package's session takes them:

@@ -229,3 +229,50 @@ def test_a_django_stacks_error_shows_no_secret(
     app = make_stack(timeout=timeout_for(case), token_method="get")
     callback_under_fault(site, app, case)
     _assert_no_secret_shown(site, recorded_errors()[-1], sentry_events)
+
+
+def _stack_configuration_error(stack: str) -> BaseException:
+    """What a stack's login start raises for a bad option: the error its
+    view (and so a tracker) gets; this frame holds no secret."""
+    from django.test import RequestFactory
+
+    try:
+        if stack == "allauth":
+            from allauth.socialaccount.adapter import get_adapter
+
+            request = RequestFactory().get("/")
+            get_adapter().get_provider(request, "cashsocial").stack_login()
+        else:
+            from social_django.utils import load_backend, load_strategy
+
+            load_backend(load_strategy(), "cashsocial", redirect_uri=None).stack_login()
+    except Exception as error:
+        return error
+    raise AssertionError("the options were accepted")
+
+
+@pytest.mark.parametrize("stack", ["allauth", "social"])
+@pytest.mark.parametrize("mistake", ["bad-value", "typo"])
+def test_a_stacks_configuration_error_shows_no_secret(
+    site: FakeSite, sentry_events, stack: str, mistake: str
+):
+    """A mistake is found at each login start of the Django stacks: the
+    error's frames held the app_secret (login_for's argument, allauth's
+    provider settings, the social backend's options as read)."""
+    from django.conf import settings
+
+    from .django_stacks import configure_stack
+
+    pytest.importorskip("allauth" if stack == "allauth" else "social_django")
+    configure_stack(stack, site, **({"timeout": 0} if mistake == "bad-value" else {}))
+    if mistake == "typo" and stack == "allauth":
+        settings.SOCIALACCOUNT_PROVIDERS["cashsocial"]["BASE_ULR"] = "x"
+    elif mistake == "typo":
+        settings.SOCIAL_AUTH_CASHSOCIAL_OPTIONS = {"base_ulr": "x"}
+    try:
+        error = _stack_configuration_error(stack)
+    finally:
+        configure_stack(stack, site)  # the next test's settings are sound
+    words = "timeout" if mistake == "bad-value" else "ulr"
+    assert words in str(getattr(error, "detail", error)).lower()  # social-core's
+    _assert_no_secret_shown(site, error, sentry_events)

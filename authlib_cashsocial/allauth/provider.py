@@ -31,6 +31,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from .._claims import RAW_CLAIM, normalize_userinfo
+from .._client import without_traceback
 from .._config import allauth_options
 from .._login_state import PendingRecord
 from .._stack_login import StackLogin, login_for
@@ -99,7 +100,13 @@ class CashSocialProvider(Provider):  # type: ignore[misc]
                     f"{why}. Remove it.",
                     option=key,
                 )
-        return login_for(*allauth_options(self.id, self.get_settings(), self.app))
+        try:
+            return login_for(*allauth_options(self.id, self.get_settings(), self.app))
+        except ConfigurationError as exc:  # found at a login start, in a request
+            # The frames below hold the secret (the settings, login_for's
+            # arguments): error trackers print frame locals.
+            failure = without_traceback(exc)
+        raise failure
 
     def social_token(self, token: dict[str, Any]) -> SocialToken:
         """allauth's ``SocialToken`` for the exchange's token (stored when
