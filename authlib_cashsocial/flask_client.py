@@ -29,6 +29,7 @@ from flask import Blueprint, Flask, Request, current_app, redirect, request, ses
 from werkzeug.wrappers import Response
 
 from . import _app, _config
+from ._client import without_traceback
 from .errors import ConfigurationError
 
 __all__ = ["FlaskCashSocialApp", "create_blueprint"]
@@ -81,9 +82,20 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if app is self.flask_app or app in self._same_config:
             return
-        theirs = _config.read_prefixed(app.config.items(), name=self.name)
-        if theirs.values != self.config_read.values:
-            raise ConfigurationError(
+        # No local keeps that app's settings (the secret): error trackers
+        # print the frame locals of a refusal.
+        try:
+            same = (
+                _config.read_prefixed(app.config.items(), name=self.name).values
+                == self.config_read.values
+            )
+        except ConfigurationError as exc:  # a typo in that app's config
+            failure = without_traceback(exc)
+        else:
+            if same:
+                self._same_config.add(app)
+                return
+            failure = ConfigurationError(
                 f"The Flask app {app.name!r} serves this request, but the "
                 f"registration {self.name!r} read its configuration from the "
                 f"Flask app {self.flask_app.name!r}, and their {self.name.upper()}_* "
@@ -91,7 +103,7 @@ class FlaskCashSocialApp(_app.CashSocialAppMixin, FlaskOAuth2App):  # type: igno
                 "create an OAuth() per app.",
                 option="app",
             )
-        self._same_config.add(app)
+        raise failure
 
     def read_request(self, request: Request) -> _app.Incoming:
         self.check_flask_app()

@@ -276,3 +276,52 @@ def test_a_stacks_configuration_error_shows_no_secret(
     words = "timeout" if mistake == "bad-value" else "ulr"
     assert words in str(getattr(error, "detail", error)).lower()  # social-core's
     _assert_no_secret_shown(site, error, sentry_events)
+
+
+@pytest.mark.parametrize(
+    ("second", "words"),
+    [
+        ({"CASHSOCIAL_BASE_URL": "https://other.example"}, "One Authlib OAuth"),
+        ({"CASHSOCIAL_BASE_ULR": "https://other.example"}, "CASHSOCIAL_BASE_ULR"),
+    ],
+    ids=["other-site", "typo"],
+)
+def test_a_second_flask_apps_refusal_shows_no_secret(
+    site: FakeSite, sentry_events, second: dict[str, str], words: str
+):
+    """One OAuth serving two Flask apps whose settings differ: the refusal
+    comes at a request; its frames held the other app's settings as read,
+    secret included."""
+    from authlib.integrations.flask_client import OAuth
+    from flask import Flask
+
+    import authlib_cashsocial
+
+    oauth = OAuth()
+    authlib_cashsocial.register(oauth)
+    apps = []
+    for more in ({"CASHSOCIAL_BASE_URL": site.base_url}, second):
+        app = Flask(f"app{len(apps)}")
+        app.secret_key = "k"
+        app.config.update(
+            CASHSOCIAL_CLIENT_ID=site.app.app_id,
+            CASHSOCIAL_CLIENT_SECRET=site.app.app_secret,
+            **more,
+        )
+        oauth.init_app(app)
+        apps.append(app)
+        if len(apps) == 1:
+            remote = oauth.create_client("cashsocial")  # reads the first's config
+    error = _second_app_error(apps[1], remote)
+    assert words in str(error)
+    _assert_no_secret_shown(site, error, sentry_events)
+    remote.close()
+
+
+def _second_app_error(app: Any, remote: Any) -> BaseException:
+    with app.test_request_context("/login"):
+        try:
+            remote.authorize_redirect()
+        except CashSocialError as error:
+            return error
+    raise AssertionError("the second app was served")
