@@ -15,7 +15,7 @@ from __future__ import annotations
 from . import errors
 from ._claims import normalize_userinfo
 from ._dialect import compliance_fix
-from ._redact import redact_access_logs
+from ._redact import redact_access_logs, redact_sentry_event
 from ._register import register
 from ._sngine import DEFAULT_BASE_URL
 from .errors import *  # noqa: F403  (every name in errors.__all__)
@@ -30,6 +30,7 @@ __all__ = [
     "compliance_fix",
     "normalize_userinfo",
     "redact_access_logs",
+    "redact_sentry_event",
     "register",
 ]
 __all__ += errors.__all__

@@ -48,6 +48,7 @@ __all__ = [
     "SiteSet",
     "install_log_redaction",
     "redact_access_logs",
+    "redact_sentry_event",
     "redact_text",
     "site_pattern",
     "watch_site",
@@ -313,3 +314,34 @@ def redact_access_logs() -> logging.Filter:
     """
     _attach(_ACCESS_FILTER, ACCESS_LOGGERS)
     return _ACCESS_FILTER
+
+
+def _redacted_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redacted_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted_value(item) for item in value]
+    return value
+
+
+def redact_sentry_event(event: dict[str, Any], hint: object = None) -> dict[str, Any]:
+    """The Sentry SDK's ``event`` (or breadcrumb) with every secret value
+    redacted, for ``sentry_sdk.init(before_breadcrumb=..., before_send=...,
+    before_send_transaction=...)``. The SDK's default ``http.client``
+    integration keeps each request's query string as it was sent in a
+    breadcrumb (the user-info call's ``access_token``, the ``app_secret``
+    that old servers read there), and every later event of the request
+    carries those breadcrumbs.
+
+    Example::
+
+        sentry_sdk.init(
+            dsn=SENTRY_DSN,
+            before_breadcrumb=authlib_cashsocial.redact_sentry_event,
+            before_send=authlib_cashsocial.redact_sentry_event,
+        )
+    """
+    redacted: dict[str, Any] = _redacted_value(event)
+    return redacted

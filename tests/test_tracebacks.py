@@ -18,7 +18,7 @@ import pytest
 from authlib_cashsocial import CashSocialError
 from authlib_cashsocial.testing import FakeSite
 
-from .apps import _configure_django
+from .apps import _configure_django, approve_at_site
 from .conftest import CLIENT_KINDS, Driver, log_in, make_client
 from .test_fault_matrix import CASES, Case, timeout_for
 
@@ -325,3 +325,59 @@ def _second_app_error(app: Any, remote: Any) -> BaseException:
         except CashSocialError as error:
             return error
     raise AssertionError("the second app was served")
+
+
+def _sentry_event_after_a_login(site: FakeSite, **options: Any) -> str:
+    """A login through CashSocialSession (the secret in the exchange URL, as
+    old servers read it), then an error captured in the same scope, by the
+    Sentry SDK with its default integrations (its http.client one records
+    every request's URL and query string as a breadcrumb)."""
+    import sentry_sdk
+
+    from authlib_cashsocial import CashSocialSession
+
+    events: list[Any] = []
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        client = sentry_sdk.Client(
+            dsn=f"http://public@127.0.0.1:{unused.getsockname()[1]}/1",
+            before_send=lambda event, _hint: events.append(event),
+            **options,
+        )
+        try:
+            with sentry_sdk.isolation_scope(), sentry_sdk.new_scope() as scope:
+                scope.set_client(client)
+                site.fake.release = "4.0.3"
+                with CashSocialSession(
+                    site.app.app_id,
+                    site.app.app_secret,
+                    base_url=site.base_url,
+                    token_method="get",
+                ) as session:
+                    login_url, _state = session.create_authorization_url()
+                    session.fetch_token(
+                        authorization_response=approve_at_site(site, login_url)
+                    )
+                    session.userinfo()
+                scope.capture_exception(ValueError("later, in the same request"))
+        finally:
+            client.close()
+    [event] = events
+    assert event["breadcrumbs"]["values"]  # the SDK recorded the requests
+    return json.dumps(event, default=repr)
+
+
+def test_sentrys_breadcrumbs_keep_no_secret_once_asked(site: FakeSite):
+    """Sentry's default http.client integration keeps each request's query
+    string unsanitized in a breadcrumb, which goes with any later event:
+    the exchange's app_secret (old servers) and the user-info call's
+    access_token. ``redact_sentry_event`` as ``before_breadcrumb`` (and
+    ``before_send``) removes them."""
+    from authlib_cashsocial import redact_sentry_event
+
+    shown = _sentry_event_after_a_login(site)
+    assert site.app.app_secret in shown  # the SDK's own behaviour, unasked
+    shown = _sentry_event_after_a_login(site, before_breadcrumb=redact_sentry_event)
+    assert "/api/get_user_info" in shown
+    for secret in _secrets(site):
+        assert secret not in shown
