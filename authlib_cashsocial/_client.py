@@ -136,10 +136,12 @@ class _ClientBase:
         dialect(self)
 
     def __del__(self) -> None:
-        # Authlib's OAuth2Client.__del__ deletes self.session, which its
-        # __init__ sets: a client refused before that (a bad option) has none.
-        if "session" in vars(self):
-            super().__del__()  # type: ignore[misc]
+        # Authlib's OAuth2Client.__del__ (1.4 and later; 1.3 has none) deletes
+        # self.session, which its __init__ sets: a client refused before that
+        # (a bad option) has none.
+        authlib_del = getattr(super(), "__del__", None)
+        if authlib_del is not None and "session" in vars(self):
+            authlib_del()
 
     @classmethod
     def accepted_keywords(cls) -> frozenset[str]:

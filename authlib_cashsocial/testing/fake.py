@@ -388,7 +388,7 @@ class FakeSngine:
         if not sid:
             alphabet = string.ascii_lowercase + string.digits
             sid = "".join(secrets.choice(alphabet) for _ in range(26))
-            cookies.append((_PHP_SESSION_COOKIE, sid, {"httponly": True}))
+            cookies.append((_PHP_SESSION_COOKIE, sid, {"httponly": True, "path": "/"}))
         with self._lock:
             self._php_sessions.setdefault(sid, {})
         request.environ["sngine.session_id"] = sid
@@ -401,7 +401,12 @@ class FakeSngine:
                 (
                     _USER_SESSION_COOKIE,
                     value,
-                    {"httponly": True, "samesite": "Lax", "max_age": _THIRTY_DAYS},
+                    {
+                        "httponly": True,
+                        "samesite": "Lax",
+                        "max_age": _THIRTY_DAYS,
+                        "path": "/",
+                    },
                 )
             )
         return cookies
@@ -621,7 +626,11 @@ class FakeSngine:
         response = _json({"callback": "window.location.reload();"})
         same_site = "Lax" if self._from_3_13 else None  # 2.7 sends no SameSite
         for name, value in ((_USER_ID_COOKIE, str(user.user_id)), (cookie, sid)):
-            response.set_cookie(name, value, httponly=True, samesite=same_site)
+            # Path=/ written out: werkzeug before 3.0 leaves the default out, and a
+            # browser then scopes the cookie to includes/ajax/core/.
+            response.set_cookie(
+                name, value, httponly=True, samesite=same_site, path="/"
+            )
         return response
 
     def _signin(self, request: Request) -> Response:

@@ -88,6 +88,27 @@ def seed_demo(fake: FakeSngine, *, redirect_url: str) -> tuple[FakeApp, list[Fak
     return app, users
 
 
+def _connection_class() -> type:
+    """cheroot's connection, closing its response writer with it.
+
+    cheroot's writer sends on every write, so it holds bytes only after a send
+    failed (the client went away mid-answer). ``HTTPConnection.close()``
+    closes the reader and the socket but not that writer, and on Python 3.13
+    its garbage collection reports the flush to the closed socket as an
+    unraisable ``OSError`` (EBADF), which ``pytest -W error`` turns into a
+    failed test. Closing the writer's raw stream drops those undeliverable
+    bytes at once. ``ConnectionClass`` is cheroot's documented way to choose
+    the connection class."""
+    from cheroot.server import HTTPConnection
+
+    class ClosingConnection(HTTPConnection):
+        def close(self) -> None:
+            self.wfile.raw.close()
+            super().close()
+
+    return ClosingConnection
+
+
 class ThreadedWSGIServer:
     """Serve a WSGI ``app`` with cheroot on a loopback port, in a thread.
 
@@ -133,6 +154,7 @@ class ThreadedWSGIServer:
             # cheroot's stub says int; a float works (it is added to time.time()).
             shutdown_timeout=worker_grace,  # type: ignore[arg-type]
         )
+        self._server.ConnectionClass = _connection_class()
         # cheroot keeps 10 idle keep-alive connections by default and closes
         # the next ones after their answer: a test with more clients than
         # that would see new connections that a real front server keeps.
