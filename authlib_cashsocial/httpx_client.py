@@ -44,9 +44,11 @@ __all__ = [
 
 #: The httpx2 client options that DeadlineTransport takes.
 DEADLINE_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")
-#: httpx2 client options whose transports the synchronous client could not
-#: bound (a transport of the caller's own has no network backend of ours).
-_UNBOUNDED_OPTIONS = ("transport", "mounts")
+#: httpx client options whose transports the synchronous client could not
+#: bound (a transport of the caller's own has no network backend of ours;
+#: httpx before 0.26 mounts a transport of its own for ``proxies=`` and
+#: ``app=``, which Authlib before 1.4 forwards).
+_UNBOUNDED_OPTIONS = ("transport", "mounts", "proxies", "app")
 
 #: httpx2.AsyncHTTPTransport options a shared transport takes from client_kwargs.
 TRANSPORT_OPTIONS = ("verify", "cert", "trust_env", "http1", "http2", "limits", "proxy")

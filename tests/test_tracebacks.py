@@ -330,9 +330,13 @@ def _second_app_error(app: Any, remote: Any) -> BaseException:
 def _sentry_event_after_a_login(site: FakeSite, **options: Any) -> str:
     """A login through CashSocialSession (the secret in the exchange URL, as
     old servers read it), then an error captured in the same scope, by the
-    Sentry SDK with its default integrations (its http.client one records
-    every request's URL and query string as a breadcrumb)."""
+    Sentry SDK with its http.client integration (one of its defaults: it
+    records every request's URL and query string as a breadcrumb). The
+    others stay off: set up once, Sentry's Starlette integration patches
+    ``Starlette.__call__`` for the rest of the process, which an older
+    uvicorn then mistakes for an app factory in every later test."""
     import sentry_sdk
+    from sentry_sdk.integrations.stdlib import StdlibIntegration
 
     from authlib_cashsocial import CashSocialSession
 
@@ -342,6 +346,8 @@ def _sentry_event_after_a_login(site: FakeSite, **options: Any) -> str:
         client = sentry_sdk.Client(
             dsn=f"http://public@127.0.0.1:{unused.getsockname()[1]}/1",
             before_send=lambda event, _hint: events.append(event),
+            default_integrations=False,
+            integrations=[StdlibIntegration()],
             **options,
         )
         try:

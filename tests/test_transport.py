@@ -204,14 +204,22 @@ def drip_body(conn: socket.socket, stop: threading.Event) -> None:
 def test_a_proxy_of_the_callers_keeps_the_whole_call_bounded(client_kind):
     """``proxy=`` (here a proxy that drips its answer's body): ``timeout``
     still bounds the whole call."""
+    from authlib_cashsocial.httpx_client import AsyncCashSocialClient
+
+    # httpx before 0.26 (Authlib before 1.4) spells it proxies=.
+    keyword = "proxy"
+    if client_kind == "httpx-async" and (
+        "proxy" not in AsyncCashSocialClient.accepted_keywords()
+    ):
+        keyword = "proxies"
     with raw_site(drip_body) as proxy:
         client = make_client(
             client_kind,
             "1",
             "s",
             base_url="http://127.0.0.1:9",  # reached through the proxy only
-            proxy=proxy,
             timeout=TIMEOUT,
+            **{keyword: proxy},
         )
         driver = Driver(client_kind, client)
         try:
@@ -231,7 +239,15 @@ def test_the_async_client_bounds_a_transport_of_the_callers(option):
     import asyncio
 
     from authlib_cashsocial._httpx import httpx2
+    from authlib_cashsocial.httpx_client import AsyncCashSocialClient
 
+    if option not in AsyncCashSocialClient.accepted_keywords():
+        # Authlib before 1.4 forwards no mounts= to httpx: the option is
+        # refused as unknown, never silently dropped.
+        with pytest.raises(ConfigurationError) as refused:
+            make_client("httpx-async", "1", "s", **{option: {}})
+        assert refused.value.option == option
+        return
     with raw_site(drip_body) as base_url:
         transport = httpx2.AsyncHTTPTransport()
         own = transport if option == "transport" else {"all://": transport}
@@ -252,15 +268,21 @@ def test_the_async_client_bounds_a_transport_of_the_callers(option):
     assert elapsed < TIMEOUT + SLACK
 
 
-@pytest.mark.parametrize("option", ["transport", "mounts"])
+@pytest.mark.parametrize("option", ["transport", "mounts", "proxies", "app"])
 def test_the_sync_httpx_client_refuses_a_transport_it_cannot_bound(option):
     """A synchronous transport of the caller's own has no network backend of
     ours: timeout could bound neither its headers nor its body, so the
-    combination is refused, naming what to pass instead."""
+    combination is refused, naming what to pass instead (httpx before 0.26
+    mounts one of its own for ``proxies=`` and ``app=``)."""
     from authlib_cashsocial._httpx import httpx2
 
     transport = httpx2.HTTPTransport()
-    own = transport if option == "transport" else {"all://": transport}
+    own = {
+        "transport": transport,
+        "mounts": {"all://": transport},
+        "proxies": "http://127.0.0.1:9",
+        "app": object(),
+    }[option]
     with pytest.raises(ConfigurationError) as failure:
         make_client("httpx", "1", "s", base_url="http://127.0.0.1:9", **{option: own})
     assert failure.value.option == option
